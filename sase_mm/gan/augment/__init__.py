@@ -1,0 +1,1 @@
+"""Differentiable augmentations for GAN training (DiffAugment, ADA)."""

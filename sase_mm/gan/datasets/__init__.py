@@ -1,0 +1,1 @@
+"""Image datasets of the GAN subpackage."""

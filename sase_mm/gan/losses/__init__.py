@@ -1,0 +1,1 @@
+"""GAN losses (hinge with random margins, reconstruction losses, WGAN-GP)."""

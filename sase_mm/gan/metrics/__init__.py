@@ -1,0 +1,1 @@
+"""Generative metrics (FID, KID, density/coverage, memorization test, SIFID, diversity, LPIPS)."""

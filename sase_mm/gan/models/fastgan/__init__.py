@@ -1,0 +1,1 @@
+"""FastGAN generator, discriminator and training model."""

@@ -1,0 +1,1 @@
+"""SinGAN, SLE-SinGAN, SASE-SinGAN and ConSinGAN."""
