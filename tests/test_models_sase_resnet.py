@@ -295,3 +295,31 @@ def test_pretrained_with_prefix_suggests_stripping(tmp_path, resnet26):
     with pytest.raises(StateDictMismatch, match="starts with 'backbone.'"):
         timm.create_model("sase_resnet26", num_classes=10, pretrained=True,
                           pretrained_cfg_overlay=dict(file=str(path)))
+
+
+def test_default_cfg_pool_size_matches_features():
+    # timm's test_model_default_cfgs: features at input_size have pool_size and num_features.
+    model = timm.create_model("sase_resnet26").eval()
+    cfg = model.pretrained_cfg
+    with torch.no_grad():
+        features = model.forward_features(torch.randn(1, *cfg["input_size"]))
+
+    assert features.shape[1] == model.num_features
+    assert tuple(features.shape[-2:]) == cfg["pool_size"]
+    assert torch.isfinite(features).all()
+
+
+def test_features_only_matches_forward_intermediates(resnet26):
+    # timm's test_model_forward_intermediates_features, on shared weights.
+    extractor = timm.create_model("sase_resnet26", features_only=True).eval()
+    extractor.load_state_dict(
+        {k: v for k, v in resnet26.state_dict().items() if not k.startswith("fc.")}
+    )
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        expected = resnet26.forward_intermediates(x, intermediates_only=True)
+        actual = extractor(x)
+
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        torch.testing.assert_close(a, e)
