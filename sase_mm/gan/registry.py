@@ -19,7 +19,13 @@ from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
+from mmengine.registry import RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 SCOPE = "sase_gan"
@@ -59,4 +65,24 @@ PARAM_SCHEDULERS = Registry(
 )
 VISUALIZERS = Registry(
     "visualizer", parent=MMENGINE_VISUALIZERS, scope=SCOPE, locations=["sase_mm.gan"]
+)
+# The runner builds from these too; a child per registry keeps MMEngine from
+# warning that the scope has none and falling back to the root.
+VISBACKENDS = Registry(
+    "vis_backend", parent=MMENGINE_VISBACKENDS, scope=SCOPE, locations=["sase_mm.gan"]
+)
+RUNNERS = Registry("runner", parent=MMENGINE_RUNNERS, scope=SCOPE, locations=["sase_mm.gan"])
+RUNNER_CONSTRUCTORS = Registry(
+    "runner constructor", parent=MMENGINE_RUNNER_CONSTRUCTORS, scope=SCOPE,
+    locations=["sase_mm.gan"],
+)
+LOG_PROCESSORS = Registry(
+    "log_processor", parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE, locations=["sase_mm.gan"]
+)
+WEIGHT_INITIALIZERS = Registry(
+    "weight initializer", parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE,
+    locations=["sase_mm.gan"],
+)
+FUNCTIONS = Registry(
+    "function", parent=MMENGINE_FUNCTIONS, scope=SCOPE, locations=["sase_mm.gan"]
 )
