@@ -79,20 +79,23 @@ class LPIPSLoss(nn.Module):
                 "for tests and CPU runs."
             )
         # pnet_rand=True keeps lpips from downloading the backbone; its linear heads load from the wheel.
-        self.lpips = lpips.LPIPS(net=net, pretrained=True, pnet_rand=True, verbose=False)
-        _load_backbone(self.lpips.net, path)
-        self.lpips.eval().requires_grad_(False)
+        network = lpips.LPIPS(net=net, pretrained=True, pnet_rand=True, verbose=False)
+        _load_backbone(network.net, path)
+        network.eval().requires_grad_(False)
+        # The frozen network is kept outside the module tree, so that it stays in eval mode, is not
+        # written into every GAN checkpoint, and a checkpoint trained with LPIPS loads into a model
+        # built with the L1 loss. ``_apply`` still moves it with the model.
+        object.__setattr__(self, "_network", network)
         self.reduction = reduction
 
-    def train(self, mode: bool = True) -> "LPIPSLoss":
-        # The perceptual network stays in eval mode while the GAN trains.
-        super().train(mode)
-        self.lpips.eval()
+    def _apply(self, fn, recurse: bool = True):
+        super()._apply(fn, recurse)
+        self._network._apply(fn)
         return self
 
     def forward(self, reconstruction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Return the LPIPS distance of images in [-1, 1], summed or averaged over the batch."""
-        distance = self.lpips(reconstruction, target)
+        distance = self._network(reconstruction, target)
         return distance.sum() if self.reduction == "sum" else distance.mean()
 
 
