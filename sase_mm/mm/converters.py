@@ -13,7 +13,6 @@ network under the same names, so the three layouts differ only in prefixes:
   ``backbone.`` keys are kept and whose neck and heads are dropped.
 """
 import os
-import pickle
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
@@ -139,12 +138,8 @@ def convert_checkpoint(
     target = Path(target)
     if not source.is_file():
         raise FileNotFoundError(f"checkpoint {source} does not exist")
-    # Checkpoints written by MMEngine hold a few non-tensor objects in 'meta'
-    # (numpy scalars, the config text), which weights_only=True rejects.
-    try:
-        checkpoint = torch.load(source, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        checkpoint = _load_mmengine_checkpoint(source)
+    # Importing sase_mm.mm allowlisted the objects that MMEngine checkpoints hold.
+    checkpoint = torch.load(source, map_location="cpu", weights_only=True)
     backbone, classifier = split_checkpoint(checkpoint, source_format)
     converted = join_checkpoint(backbone, classifier, target_format)
 
@@ -157,9 +152,3 @@ def convert_checkpoint(
         if partial.exists():
             partial.unlink()
     return converted
-
-
-def _load_mmengine_checkpoint(path: Path) -> dict:
-    # NOTE: unpickles arbitrary objects; only for checkpoints the user trusts,
-    # as with MMEngine's own load_checkpoint.
-    return torch.load(path, map_location="cpu", weights_only=False)
