@@ -1,11 +1,17 @@
 """FastGAN generator, discriminator and training model."""
-from sase_mm.gan.models.fastgan.checkpoint import allow_mmengine_checkpoint_globals
+# sase_mm.mm allowlists MMEngine checkpoint objects for torch.load(weights_only=True), so that
+# runs resume, and registers the CPU mixed-precision wrapper that tools/train.py --amp selects.
+import sase_mm.mm  # noqa: F401
 from sase_mm.gan.models.fastgan.discriminator import FastGANDiscriminator, SimpleDecoder
 from sase_mm.gan.models.fastgan.generator import SUPPORTED_SIZES, FastGANGenerator
 from sase_mm.gan.models.fastgan.model import FastGAN
 from sase_mm.gan.models.fastgan.optim import PerSubmoduleOptimWrapperConstructor
 
-__all__ = ["SUPPORTED_SIZES", "FastGAN", "FastGANDiscriminator", "FastGANGenerator", "PerSubmoduleOptimWrapperConstructor", "SimpleDecoder"]
-
-# MMEngine resumes through torch.load(weights_only=True); see the checkpoint module.
-allow_mmengine_checkpoint_globals()
+__all__ = [
+    "SUPPORTED_SIZES",
+    "FastGAN",
+    "FastGANDiscriminator",
+    "FastGANGenerator",
+    "PerSubmoduleOptimWrapperConstructor",
+    "SimpleDecoder",
+]

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from sase_mm.gan.modules.builder import build_gan_module
 from sase_mm.gan.modules.layers import GLU, NoiseInjection, sn_conv2d, sn_conv_transpose2d
 from sase_mm.gan.registry import MODELS
 from sase_mm.layers.sase_synthesis import SASESynthesis
@@ -158,7 +159,7 @@ class FastGANGenerator(nn.Module):
                 cfg = copy.deepcopy(skip_layer)
                 cfg.update(stage_cfgs.get(source_size, {}))
             cfg.update(source_channels=widths[source_size], target_channels=widths[target_size])
-            self.skips[f"skip_{source_size}_{target_size}"] = MODELS.build(cfg)
+            self.skips[f"skip_{source_size}_{target_size}"] = build_gan_module(cfg, "skip layer")
 
         self.to_128 = sn_conv2d(widths[128], out_channels, 1, 1, 0, bias=False)
         self.to_big = sn_conv2d(widths[im_size], out_channels, 3, 1, 1, bias=False)

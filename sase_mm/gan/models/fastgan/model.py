@@ -9,6 +9,7 @@ from mmengine.optim import OptimWrapperDict
 from torch import nn
 
 from sase_mm.gan.models.fastgan.discriminator import crop_quadrant
+from sase_mm.gan.modules.builder import build_gan_module
 from sase_mm.gan.registry import MODELS
 
 __all__ = ["FastGAN"]
@@ -56,8 +57,10 @@ class FastGAN(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay={ema_decay} must be in [0, 1).")
-        generator = MODELS.build(generator) if isinstance(generator, dict) else generator
-        discriminator = MODELS.build(discriminator) if isinstance(discriminator, dict) else discriminator
+        if isinstance(generator, dict):
+            generator = build_gan_module(generator, "generator")
+        if isinstance(discriminator, dict):
+            discriminator = build_gan_module(discriminator, "discriminator")
         if generator.im_size != discriminator.im_size:
             raise ValueError(
                 f"generator im_size={generator.im_size} differs from discriminator "
@@ -68,9 +71,9 @@ class FastGAN(BaseModel):
         self.generator = generator
         self.discriminator = discriminator
         self.generator_ema = ExponentialMovingAverage(generator, momentum=1.0 - ema_decay)
-        self.augment = MODELS.build(augment) if augment is not None else nn.Identity()
-        self.gan_loss = MODELS.build(gan_loss)
-        self.reconstruction_loss = MODELS.build(reconstruction_loss)
+        self.augment = build_gan_module(augment, "augment") if augment is not None else nn.Identity()
+        self.gan_loss = build_gan_module(gan_loss, "gan_loss")
+        self.reconstruction_loss = build_gan_module(reconstruction_loss, "reconstruction_loss")
         self._register_load_state_dict_pre_hook(self._check_checkpoint_matches)
 
     # ------------------------------------------------------------------ training

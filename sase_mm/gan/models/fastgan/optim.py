@@ -9,6 +9,8 @@ from sase_mm.gan.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 __all__ = ["PerSubmoduleOptimWrapperConstructor"]
 
+_SHARED_KEYS = ("type", "dtype", "loss_scale")
+
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class PerSubmoduleOptimWrapperConstructor:
@@ -16,7 +18,9 @@ class PerSubmoduleOptimWrapperConstructor:
 
     Each key of the config (for example ``generator`` and ``discriminator``) names a submodule of
     the model and holds an ordinary optim-wrapper config (``type``, ``optimizer``, ...), which
-    MMEngine's ``DefaultOptimWrapperConstructor`` builds on that submodule's parameters.
+    MMEngine's ``DefaultOptimWrapperConstructor`` builds on that submodule's parameters. The keys
+    ``type``, ``dtype`` and ``loss_scale`` at the top level are copied into every entry, so
+    ``tools/train.py --amp`` switches both optimizers to mixed precision.
 
     Args:
         optim_wrapper_cfg (dict): Mapping from submodule name to optim-wrapper config.
@@ -29,7 +33,13 @@ class PerSubmoduleOptimWrapperConstructor:
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg=None) -> None:
         if paramwise_cfg:
             raise ValueError("Give paramwise_cfg inside each submodule's optim-wrapper config.")
-        self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
+        optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
+        # Top-level wrapper settings, as tools/train.py --amp writes them (type, dtype, loss_scale),
+        # apply to every submodule's wrapper.
+        shared = {key: optim_wrapper_cfg.pop(key) for key in _SHARED_KEYS if key in optim_wrapper_cfg}
+        for cfg in optim_wrapper_cfg.values():
+            cfg.update(shared)
+        self.optim_wrapper_cfg = optim_wrapper_cfg
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         module = model.module if is_model_wrapper(model) else model
