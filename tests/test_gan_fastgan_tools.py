@@ -4,6 +4,7 @@ import json
 import os
 
 import pytest
+import torch
 from mmengine.runner import Runner
 from PIL import Image
 
@@ -92,3 +93,18 @@ def test_style_mixing_needs_sase(tmp_path):
 def test_missing_checkpoint_raises(trained):
     with pytest.raises(FileNotFoundError, match="missing.pth"):
         load_fastgan(trained["config"], str(trained["folder"] / "missing.pth"))
+
+
+def test_standing_statistics_restore_contrast(trained):
+    model = load_fastgan(trained["config"], trained["checkpoint"])
+    z = model.sample_latents(4, torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    flat = model.generate_from_latents(z).std()
+
+    model.update_standing_statistics(num_batches=2, batch_size=4)
+    torch.manual_seed(0)
+    restored = model.generate_from_latents(z).std()
+
+    assert restored > 10 * flat
+    assert all(layer.momentum == 0.1 for layer in model.ema_generator.modules()
+               if isinstance(layer, torch.nn.BatchNorm2d))

@@ -21,6 +21,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--num-samples", type=int, default=16, help="number of images")
     parser.add_argument("--nrow", type=int, default=4, help="images per grid row")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
+    parser.add_argument(
+        "--standing-stats", type=int, default=0, metavar="BATCHES",
+        help="recompute the batch-norm running statistics from this many batches of 8 samples "
+             "before sampling (useful after few iterations); 0 keeps the trained ones",
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     return parser.parse_args(argv)
 
@@ -29,6 +34,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     model = load_fastgan(args.config, args.checkpoint, args.device)
     generator = torch.Generator().manual_seed(args.seed)
+    if args.standing_stats > 0:
+        model.update_standing_statistics(args.standing_stats, generator=generator)
     images = model.generate(args.num_samples, generator=generator)
     save_image_grid(images, args.out, nrow=args.nrow)
     print(f"Wrote {args.num_samples} samples of the EMA generator to {args.out}")

@@ -195,6 +195,41 @@ class FastGAN(BaseModel):
             network.train(was_training)
         return torch.cat(images).clamp_(-1, 1)
 
+    @torch.no_grad()
+    def update_standing_statistics(
+        self, num_batches: int = 16, batch_size: int = 8, generator: Optional[torch.Generator] = None
+    ) -> None:
+        """Recompute the EMA generator's batch-norm running statistics from fresh samples.
+
+        The running statistics follow the live generator with momentum 0.1, so after few
+        iterations they still sit near their initial values and eval-mode samples are flat grey.
+        As BigGAN's "standing statistics" do, this resets them and averages the batch statistics
+        of ``num_batches`` train-mode passes with equal weight. It changes the model in place, so
+        call it on a model loaded for sampling, not on one that is training.
+
+        Raises:
+            ValueError: If ``num_batches`` or ``batch_size`` is not positive.
+        """
+        if num_batches < 1 or batch_size < 2:
+            raise ValueError(
+                f"num_batches={num_batches} must be positive and batch_size={batch_size} at least 2."
+            )
+        network = self.ema_generator
+        norms = [layer for layer in network.modules() if isinstance(layer, nn.modules.batchnorm._BatchNorm)]
+        momenta = [layer.momentum for layer in norms]
+        for layer in norms:
+            layer.reset_running_stats()
+            layer.momentum = None  # cumulative average over the passes below
+        was_training = network.training
+        network.train()
+        try:
+            for _ in range(num_batches):
+                network(self.sample_latents(batch_size, generator))
+        finally:
+            network.train(was_training)
+            for layer, momentum in zip(norms, momenta):
+                layer.momentum = momentum
+
     def _model_device(self) -> torch.device:
         return next(self.generator_ema.parameters()).device
 
