@@ -68,7 +68,7 @@ def test_unreadable_file_skipped_with_warning(tmp_path, caplog):
 
 
 def test_empty_or_missing_folder_raises(tmp_path):
-    with pytest.raises(FileNotFoundError, match="holds no readable image"):
+    with pytest.raises(FileNotFoundError, match="contains no readable image"):
         FewShotImageFolder(str(tmp_path), 32)
     with pytest.raises(FileNotFoundError, match="is not a folder"):
         FewShotImageFolder(os.path.join(tmp_path, "missing"), 32)

@@ -45,7 +45,8 @@ def test_lpips_loads_user_backbone_file(tmp_path):
     torchvision = pytest.importorskip("torchvision")
     torch.manual_seed(0)
     path = os.path.join(tmp_path, "alexnet.pth")
-    torch.save(torchvision.models.alexnet(weights=None).state_dict(), path)
+    features = torchvision.models.alexnet(weights=None).features.state_dict()
+    torch.save({f"features.{key}": value for key, value in features.items()}, path)
 
     loss = LPIPSLoss(net="alex", backbone_weights=path, reduction="mean")
     images = torch.rand(2, 3, 64, 64) * 2 - 1

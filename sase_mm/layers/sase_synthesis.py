@@ -13,7 +13,7 @@ The attention ``W = sum_i(Q_i * K_i) / sum_i(K_i)`` has the full target shape ``
 and the output is ``W * Y``. ``W`` is a key-weighted average of the queries at every pixel.
 
 The authors' public code (GitHub Torment123/SLIM_code, ``InceptionBlock``) differs from the
-equations in ways that this layer offers as options, with the paper as the default:
+equations in ways that this layer offers as options, with the SASE paper as the default:
 
 * ``query_activation=None`` drops the sigmoid on the query (the code has none);
 * ``residual=True`` returns ``(W + 1) * Y`` (the code's modulation around 1);

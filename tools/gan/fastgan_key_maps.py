@@ -1,7 +1,7 @@
 """Write SASE key maps (spatial masks) over generated images as a PNG (SASE paper, Fig. 5).
 
 Each row is one generated image followed by its key maps, from the coarsest SASE stage to the
-finest and group by group within a stage; red marks high and blue low key values.
+finest and group by group within a stage. Red marks high key values and blue low ones.
 
 Example:
     python tools/gan/fastgan_key_maps.py CONFIG CHECKPOINT --out key_maps.png --num-samples 4

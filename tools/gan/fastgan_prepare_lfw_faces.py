@@ -16,7 +16,7 @@ from typing import List, Optional
 import numpy as np
 from PIL import Image
 
-# lfw_subset() holds 100 faces followed by 100 non-face crops.
+# lfw_subset() contains 100 faces followed by 100 non-face crops.
 NUM_FACES = 100
 
 

@@ -1,8 +1,8 @@
 """Write a SASE-FastGAN style-mixing sheet as a PNG (SASE paper, appendix A.3.4).
 
-The first row holds the content images and the first column the style images; every other cell is
-the content image generated with the query vectors (channel codes) of the style image's
-generation and its own key maps.
+The first row contains the content images and the first column the style images. Every other cell
+is the content image generated with its own key maps and with the query vectors (channel codes)
+of the style image's generation.
 
 Example:
     python tools/gan/fastgan_style_mixing.py CONFIG CHECKPOINT --out mixing.png --styles 4 --contents 6

@@ -1,8 +1,8 @@
 # CPU demo: SASE-FastGAN at 256 px on the 100 real LFW faces of scikit-image (25x25 greyscale,
-# upsampled to 256 px), for a few iterations. The widths are reduced to a quarter of the paper's
-# (ngf = ndf = 16 instead of 64) and the decoders' LPIPS loss is replaced by L1, because LPIPS
-# needs ImageNet VGG16 weights. A few CPU iterations give noise-like samples; the paper trains
-# 50k-75k iterations on a GPU. Prepare the data with tools/gan/fastgan_prepare_lfw_faces.py.
+# upsampled to 256 px), for a few iterations. The widths are a quarter of FastGAN's (ngf = ndf = 16
+# instead of 64). The decoders' loss is L1 instead of LPIPS, because LPIPS needs ImageNet VGG16
+# weights. A few CPU iterations give noise-like samples; the SASE paper trains 50k-75k iterations
+# on a GPU. Prepare the data with tools/gan/fastgan_prepare_lfw_faces.py.
 _base_ = ['../fastgan_sase_256_diffaug.py']
 
 data_root = 'outputs/fastgan/data/lfw_faces'

@@ -17,10 +17,10 @@ __all__ = ["AdaptiveAugment"]
 class AdaptiveAugment(nn.Module):
     """ADA with its "bgc" families (pixel blitting, general geometric, color), p adjusted online.
 
-    Each op runs on each image independently with probability ``p``. Geometric ops (x-flip,
+    Each op runs on each image independently with probability ``p``. The geometric ops (x-flip,
     90-degree rotation, integer translation, isotropic scaling, rotation, anisotropic scaling,
-    fractional translation) are composed into one affine matrix and applied with bilinear sampling
-    and reflection padding; color ops are brightness, contrast and saturation.
+    fractional translation) are composed into one affine matrix, which is applied with bilinear
+    sampling and reflection padding. The color ops are brightness, contrast and saturation.
 
     Every ``interval`` calls of :meth:`update`, the controller sets
     ``p += sign(r_t - target) * interval / speed_iters``, clipped to [0, 1], where ``r_t`` is the

@@ -39,7 +39,7 @@ class FewShotImageFolder(Dataset):
         extensions (Sequence[str]): File extensions to read. Defaults to jpg, jpeg, png, webp, bmp.
 
     Raises:
-        FileNotFoundError: If ``data_root`` does not exist or holds no readable image.
+        FileNotFoundError: If ``data_root`` does not exist or contains no readable image.
         ValueError: If ``im_size`` is not positive or ``resize_mode`` is unknown.
     """
 
@@ -65,7 +65,7 @@ class FewShotImageFolder(Dataset):
         self.paths = self._scan()
         if not self.paths:
             raise FileNotFoundError(
-                f"data_root {data_root!r} holds no readable image with an extension in "
+                f"data_root {data_root!r} contains no readable image with an extension in "
                 f"{self.extensions}."
             )
         self.metainfo = dict(data_root=data_root, num_images=len(self.paths))

@@ -36,9 +36,9 @@ class L1ReconstructionLoss(nn.Module):
 class LPIPSLoss(nn.Module):
     """LPIPS perceptual distance (Zhang et al., CVPR 2018) from the ``lpips`` package.
 
-    The ``lpips`` wheel ships only the learned linear heads; the ImageNet backbone (VGG16 for
-    FastGAN) must come from a file the user supplies, or from the torch hub cache. No weights are
-    ever downloaded here.
+    The ``lpips`` wheel ships only the learned linear heads. The ImageNet backbone (VGG16 for
+    FastGAN) comes from a file the user supplies or from the torch hub cache, and this class
+    downloads nothing.
 
     Args:
         net (str): Backbone: ``'vgg'`` (FastGAN), ``'alex'`` or ``'squeeze'``. Defaults to ``'vgg'``.
@@ -61,6 +61,7 @@ class LPIPSLoss(nn.Module):
             raise ValueError(f"net={net!r} is not supported; use one of {sorted(_HUB_BACKBONE_FILES)}.")
         if reduction not in ("sum", "mean"):
             raise ValueError(f"reduction={reduction!r} is not supported; use 'sum' or 'mean'.")
+
         try:
             import lpips
         except ImportError as error:
@@ -68,6 +69,7 @@ class LPIPSLoss(nn.Module):
                 "LPIPSLoss needs the `lpips` package (pip install lpips==0.1.4), or set "
                 "reconstruction_loss=dict(type='L1ReconstructionLoss')."
             ) from error
+
         path = backbone_weights or os.path.join(
             torch.hub.get_dir(), "checkpoints", _HUB_BACKBONE_FILES[net]
         )
@@ -78,6 +80,7 @@ class LPIPSLoss(nn.Module):
                 "reconstruction_loss, or use reconstruction_loss=dict(type='L1ReconstructionLoss') "
                 "for tests and CPU runs."
             )
+
         # pnet_rand=True keeps lpips from downloading the backbone; its linear heads load from the wheel.
         network = lpips.LPIPS(net=net, pretrained=True, pnet_rand=True, verbose=False)
         _load_backbone(network.net, path)

@@ -18,9 +18,9 @@ class SPAPSkip(nn.Module):
 
     SPAP combines three parts: an atrous spatial pyramid (parallel 3x3 convolutions at several
     dilation rates), attention that weighs the pyramid levels at every pixel, and a residual
-    connection. Here the pyramid runs on the low-resolution source map (after a 1x1 squeeze), a 1x1
-    convolution gives one attention logit per level and pixel, a softmax over the levels pools the
-    levels into one map, and a 1x1 convolution with a sigmoid turns it into a per-channel,
+    connection. Here the pyramid runs on the low-resolution source map after a 1x1 squeeze. A 1x1
+    convolution gives one attention logit per level and pixel, and a softmax over the levels pools
+    them into one map. A 1x1 convolution with a sigmoid turns that map into a per-channel,
     per-pixel gate. The gate is upsampled (nearest) to the target size and applied residually:
     ``Y' = Y + Y * gate``.
 
@@ -32,11 +32,11 @@ class SPAPSkip(nn.Module):
             1. Defaults to 4.
 
     Raises:
-        ValueError: If ``dilations`` is empty or holds a rate below 1.
+        ValueError: If ``dilations`` is empty or contains a rate below 1.
     """
 
-    # NOTE: the SPAP paper describes a cascade of attention maps across pyramid levels; the exact
-    # layer layout here (softmax over levels, then a sigmoid channel gate) is this library's reading.
+    # NOTE: the SPAP paper describes a cascade of attention maps across pyramid levels. The layer
+    # layout here (softmax over levels, then a sigmoid channel gate) is this library's reading.
 
     def __init__(
         self,

@@ -1,4 +1,8 @@
-"""What a trained SASE-FastGAN learned: style mixing, key-map overlays and latent backtracking."""
+"""Inspection of a trained SASE-FastGAN: style mixing, key-map overlays and latent backtracking.
+
+Figure and appendix numbers refer to "Learning Spatially-Adaptive Squeeze-Excitation Networks for
+Image Synthesis and Image Recognition" (the SASE paper).
+"""
 import logging
 from typing import Dict, List, Optional, Tuple
 
@@ -65,7 +69,7 @@ def style_mixing_sheet(model: FastGAN, z_style: torch.Tensor, z_content: torch.T
 
 @torch.no_grad()
 def key_map_overlays(model: FastGAN, z: torch.Tensor, opacity: float = 0.6) -> Tuple[torch.Tensor, int]:
-    """Overlay each SASE key map (spatial mask) on its generated image, as in the paper's Fig. 5.
+    """Overlay each SASE key map (spatial mask) on its generated image, as in the SASE paper's Fig. 5.
 
     Args:
         model: A FastGAN with SASE skip layers.
@@ -112,13 +116,13 @@ def backtrack_latents(
     """Optimise latents so that the EMA generator reconstructs held-out images (appendix A.3.3).
 
     The objective is the mean squared error plus, when ``perceptual`` is given, its distance
-    (LPIPS in the paper). Low distances on held-out images indicate that the model did not only
+    (LPIPS in the SASE paper). Low distances on held-out images indicate that the model did not only
     memorise its training set.
 
     Args:
         model: A trained FastGAN.
         targets: Held-out images in [-1, 1], ``(N, 3, im_size, im_size)``.
-        iterations: Adam steps. Defaults to 1000, as in the paper.
+        iterations: Adam steps. Defaults to 1000, as in the SASE paper.
         learning_rate: Adam learning rate on the latents. Defaults to 0.05.
         perceptual: Optional perceptual distance ``(x, y) -> per-batch loss``.
         generator: Random number generator of the initial latents.

@@ -26,7 +26,7 @@ class FastGAN(BaseModel):
 
     One ``train_step`` updates the discriminator, then the generator, each with its own optimizer
     (an ``OptimWrapperDict`` with the keys ``generator`` and ``discriminator``). The augmentation
-    is applied to real and generated images alike before the discriminator sees them.
+    is applied to real and generated images alike before they reach the discriminator.
 
     Args:
         generator (dict): Config of the generator (``FastGANGenerator``).
@@ -92,9 +92,9 @@ class FastGAN(BaseModel):
         z = torch.randn(real.shape[0], self.nz, device=real.device)
         d_wrapper, g_wrapper = optim_wrapper["discriminator"], optim_wrapper["generator"]
 
-        # Discriminator: real and fake images are separate forward-backward passes, as in the
-        # official code, so that batch norm sees them separately and DDP runs one forward per
-        # backward.
+        # Discriminator: real and fake images get separate forward-backward passes, as in the
+        # official code. Batch norm then normalises them separately, and DDP runs one forward
+        # per backward.
         d_wrapper.zero_grad()
         with d_wrapper.optim_context(self.discriminator):
             fakes = self.generator(z)

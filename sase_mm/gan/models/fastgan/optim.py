@@ -17,7 +17,7 @@ class PerSubmoduleOptimWrapperConstructor:
     """Build an ``OptimWrapperDict`` with one optimizer wrapper per named submodule.
 
     Each key of the config (for example ``generator`` and ``discriminator``) names a submodule of
-    the model and holds an ordinary optim-wrapper config (``type``, ``optimizer``, ...), which
+    the model and contains an ordinary optim-wrapper config (``type``, ``optimizer``, ...), which
     MMEngine's ``DefaultOptimWrapperConstructor`` builds on that submodule's parameters. The keys
     ``type``, ``dtype`` and ``loss_scale`` at the top level are copied into every entry, so
     ``tools/train.py --amp`` switches both optimizers to mixed precision.
