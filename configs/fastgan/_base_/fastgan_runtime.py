@@ -55,9 +55,13 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False, max_keep_ckpts=5),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 
-# Each network is wrapped in its own DistributedDataParallel; the decoders run on real images only.
+# Each network is wrapped in its own DistributedDataParallel (without device ids on CPU-only
+# machines). The decoders run on real images only, so some parameters go unused in a pass. The
+# scope prefix is needed because the Runner looks the type up in MMEngine's root registry.
 model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=True)
+    type='sase_gan.SeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=True)
 
 env_cfg = dict(
     cudnn_benchmark=False,

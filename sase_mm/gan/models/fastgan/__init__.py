@@ -6,6 +6,7 @@ from sase_mm.gan.models.fastgan.discriminator import FastGANDiscriminator, Simpl
 from sase_mm.gan.models.fastgan.generator import SUPPORTED_SIZES, FastGANGenerator
 from sase_mm.gan.models.fastgan.model import FastGAN
 from sase_mm.gan.models.fastgan.optim import PerSubmoduleOptimWrapperConstructor
+from sase_mm.gan.models.fastgan.wrapper import SeparateDistributedDataParallel
 
 __all__ = [
     "SUPPORTED_SIZES",
@@ -13,5 +14,6 @@ __all__ = [
     "FastGANDiscriminator",
     "FastGANGenerator",
     "PerSubmoduleOptimWrapperConstructor",
+    "SeparateDistributedDataParallel",
     "SimpleDecoder",
 ]

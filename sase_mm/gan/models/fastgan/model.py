@@ -4,8 +4,9 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel, ExponentialMovingAverage
+from mmengine.model import BaseModel, ExponentialMovingAverage, is_model_wrapper
 from mmengine.optim import OptimWrapperDict
+from mmengine.runner.checkpoint import get_state_dict
 from torch import nn
 
 from sase_mm.gan.models.fastgan.discriminator import crop_quadrant
@@ -119,7 +120,9 @@ class FastGAN(BaseModel):
         with g_wrapper.optim_context(self.generator):
             loss_g = self.gan_loss.generator(self.discriminator(fakes_augmented))
         g_wrapper.update_params(loss_g)
-        self.generator_ema.update_parameters(self.generator)
+        # Under distributed training the generator is wrapped; the EMA copy is not.
+        generator = self.generator.module if is_model_wrapper(self.generator) else self.generator
+        self.generator_ema.update_parameters(generator)
 
         log_vars = {
             "loss_d_real": loss_real.detach(),
@@ -249,11 +252,23 @@ class FastGAN(BaseModel):
         return self.generate(num_samples)
 
     # ---------------------------------------------------------------- checkpoints
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Return the state without the ``module.`` prefixes of distributed wrappers.
+
+        Under ``SeparateDistributedDataParallel`` the generator and discriminator are wrapped one
+        by one, and MMEngine's Runner saves ``model.state_dict()``. Without this override the keys
+        of a distributed run (``generator.module.*``) would differ from those of a single-process
+        run, and the Runner could not resume either from the other.
+        """
+        if args:
+            raise TypeError("FastGAN.state_dict takes keyword arguments only.")
+        return get_state_dict(self, destination=destination, prefix=prefix, keep_vars=keep_vars)
+
     def _check_checkpoint_matches(
         self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
     ) -> None:
         """Raise ValueError when a checkpoint comes from another FastGAN architecture or size."""
-        own = self.state_dict()
+        own = get_state_dict(self)  # without the prefixes of distributed wrappers
         checkpoint = {
             key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)
         }
