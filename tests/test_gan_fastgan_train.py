@@ -170,3 +170,12 @@ def test_mismatched_generator_and_discriminator_sizes_raise():
             discriminator=dict(type="FastGANDiscriminator", im_size=512, ndf=4),
             reconstruction_loss=dict(type="L1ReconstructionLoss"),
         ))
+
+
+def test_gradient_accumulation_raises(tmp_path):
+    data_root = write_images(str(tmp_path / "images"))
+    cfg = tiny_config("fastgan_sle_256_diffaug", data_root, str(tmp_path / "work"), max_iters=1)
+    cfg.optim_wrapper.generator.accumulative_counts = 2
+
+    with pytest.raises(ValueError, match="accumulative_counts from optim_wrapper.generator"):
+        Runner.from_cfg(cfg).train()

@@ -92,6 +92,12 @@ class FastGAN(BaseModel):
             raise ValueError(f"FastGAN expects a batch of images (B, C, H, W); got {tuple(real.shape)}.")
         z = torch.randn(real.shape[0], self.nz, device=real.device)
         d_wrapper, g_wrapper = optim_wrapper["discriminator"], optim_wrapper["generator"]
+        for name, wrapper in (("discriminator", d_wrapper), ("generator", g_wrapper)):
+            if getattr(wrapper, "_accumulative_counts", 1) != 1:
+                raise ValueError(
+                    f"FastGAN updates both networks every iteration; remove accumulative_counts "
+                    f"from optim_wrapper.{name} (got {wrapper._accumulative_counts})."
+                )
 
         # Discriminator: real and fake images get separate forward-backward passes, as in the
         # official code. Batch norm then normalises them separately, and DDP runs one forward

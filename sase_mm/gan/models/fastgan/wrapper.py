@@ -12,8 +12,8 @@ __all__ = ["SeparateDistributedDataParallel"]
 class SeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
     """MMEngine's per-submodule DDP wrapper, without device ids when no accelerator is present.
 
-    MMEngine's Runner passes ``device_ids=[LOCAL_RANK]`` to every model wrapper, which
-    ``DistributedDataParallel`` rejects for modules on the CPU. On CPU-only machines this wrapper
+    MMEngine's Runner passes ``device_ids=[LOCAL_RANK]`` to every model wrapper that subclasses
+    ``DistributedDataParallel``, which rejects device ids for modules on the CPU. On CPU-only machines this wrapper
     drops ``device_ids`` and ``output_device``; elsewhere it behaves like
     ``MMSeparateDistributedDataParallel``.
 
