@@ -7,6 +7,7 @@ noise and the image pyramid. Resuming from any iteration, mid-scale included, re
 the optimizer of every scale lives in one :class:`~mmengine.optim.OptimWrapperDict`
 (see :mod:`sase_mm.gan.models.singan.training`), so its state is restored as well.
 """
+import contextlib
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -328,6 +329,17 @@ class SingleImageGAN(BaseModel):
         device = generator.device if generator is not None else self.device
         return torch.randn(tuple(shape), generator=generator, device=device).to(self.device)
 
+    @contextlib.contextmanager
+    def _eval_mode(self):
+        # Sampling must not update batch-norm statistics, whatever mode the model is in.
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            self.train(was_training)
+
     def sample(
         self,
         num_samples: int,
@@ -336,7 +348,7 @@ class SingleImageGAN(BaseModel):
         width_factor: float = 1.0,
         generator: Optional[torch.Generator] = None,
     ) -> torch.Tensor:
-        """Generate random images through every trained scale.
+        """Generate random images through every trained scale, in eval mode.
 
         Scales below ``start_scale`` use the fixed reconstruction noise, so the coarse layout is
         the training image's and the variation starts at ``start_scale``.
@@ -349,9 +361,18 @@ class SingleImageGAN(BaseModel):
             generator: Random number generator for reproducible samples. Defaults to None.
 
         Returns:
-            Images in ``[-1, 1]`` of shape ``(num_samples, C, H, W)``.
+            Images in ``[-1, 1]`` of shape ``(num_samples, C, H, W)`` at the last trained scale.
+
+        Raises:
+            ValueError: If no scale is trained, ``start_scale`` is not a trained scale or a
+                factor is not positive.
         """
-        raise NotImplementedError
+        if num_samples < 1:
+            raise ValueError(f"num_samples={num_samples} must be at least 1.")
+        last = self._check_scale(start_scale, "start_scale")
+        sizes = self.scaled_sizes(height_factor, width_factor)
+        with self._eval_mode():
+            return self._sample(num_samples, start_scale, last, sizes, generator)
 
     def inject(
         self,
@@ -362,8 +383,8 @@ class SingleImageGAN(BaseModel):
     ) -> torch.Tensor:
         """Feed ``reference`` (at the finest training size) in at ``scale`` and generate from there.
 
-        This is SinGAN's harmonization and editing step; :mod:`~sase_mm.gan.models.singan.manipulate`
-        blends the result with the mask.
+        This is SinGAN's harmonization and editing step, run in eval mode;
+        :func:`~sase_mm.gan.models.singan.manipulate.harmonize` blends the result with the mask.
 
         Args:
             reference: Image ``(1, C, H, W)`` in ``[-1, 1]`` at the finest scale's size.
@@ -373,22 +394,43 @@ class SingleImageGAN(BaseModel):
 
         Returns:
             Images ``(num_samples, C, H, W)`` in ``[-1, 1]`` at the last trained scale's size.
+
+        Raises:
+            ValueError: If ``scale`` is outside ``1 .. N - 1``.
         """
+        if num_samples < 1:
+            raise ValueError(f"num_samples={num_samples} must be at least 1.")
+        last = self._check_scale(scale, "injection scale", lowest=1)
+        with self._eval_mode():
+            return self._inject(reference.to(self.device), scale, last, num_samples, generator)
+
+    def _sample(
+        self,
+        num_samples: int,
+        start_scale: int,
+        last: int,
+        sizes: List[Tuple[int, int]],
+        generator: Optional[torch.Generator],
+    ) -> torch.Tensor:
         raise NotImplementedError
 
-    @torch.no_grad()
+    def _inject(
+        self,
+        reference: torch.Tensor,
+        scale: int,
+        last: int,
+        num_samples: int,
+        generator: Optional[torch.Generator],
+    ) -> torch.Tensor:
+        raise NotImplementedError
+
     def generate(self, num_samples: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
         """Generate ``num_samples`` random images at the training size, in ``[-1, 1]``.
 
         The networks run in eval mode (batch-norm running statistics); the previous mode is
         restored afterwards.
         """
-        was_training = self.training
-        self.eval()
-        try:
-            return self.sample(num_samples, generator=generator)
-        finally:
-            self.train(was_training)
+        return self.sample(num_samples, generator=generator)
 
     def forward(self, inputs=None, data_samples=None, mode: str = "tensor"):
         """Return ``len(inputs)`` random samples (``mode='tensor'``), for MMEngine's test tools.

@@ -284,34 +284,27 @@ class ConSinGAN(SingleImageGAN):
     # ----------------------------------------------------------------------------------------
     # Sampling
 
-    @torch.no_grad()
-    def sample(
+    def _sample(
         self,
         num_samples: int,
-        start_scale: int = 0,
-        height_factor: float = 1.0,
-        width_factor: float = 1.0,
-        generator: Optional[torch.Generator] = None,
+        start_scale: int,
+        last: int,
+        sizes: List[Tuple[int, int]],
+        generator: Optional[torch.Generator],
     ) -> torch.Tensor:
-        last = self._check_scale(start_scale, "start_scale")
-        sizes = self.scaled_sizes(height_factor, width_factor)
         noise = self._noise_list(last, num_samples, sizes, start_scale, generator=generator)
         return self.generator(noise, sizes, self.noise_amps)
 
-    @torch.no_grad()
-    def inject(
+    def _inject(
         self,
         reference: torch.Tensor,
         scale: int,
-        num_samples: int = 1,
-        generator: Optional[torch.Generator] = None,
+        last: int,
+        num_samples: int,
+        generator: Optional[torch.Generator],
     ) -> torch.Tensor:
-        """Generate from ``reference`` as stage 0's input, with fresh noise from ``scale`` on.
-
-        ConSinGAN passes features between stages, so an image can enter only at stage 0, where
-        the reconstruction path feeds the coarsest real image. Stages ``1 .. scale - 1`` get the
-        fixed reconstruction noise, so a higher ``scale`` keeps more of the reference.
-        """
-        last = self._check_scale(scale, "injection scale", lowest=1)
+        # ConSinGAN passes features between stages, so an image can enter only at stage 0, where
+        # the reconstruction path feeds the coarsest real image. Stages 1 .. scale - 1 get the
+        # fixed reconstruction noise, so a higher scale keeps more of the reference.
         noise = self._noise_list(last, num_samples, self.scale_sizes, scale, reference, generator)
         return self.generator(noise, self.scale_sizes, self.noise_amps)

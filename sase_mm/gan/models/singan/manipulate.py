@@ -9,6 +9,7 @@ from typing import Dict, Optional
 
 import numpy as np
 import torch
+from scipy import ndimage
 from skimage import filters, morphology
 
 from sase_mm.gan.models.singan.base import SingleImageGAN
@@ -31,7 +32,7 @@ def soften_mask(mask: torch.Tensor, radius: int, sigma: float = 5.0) -> torch.Te
         The soft mask ``(1, 1, H, W)`` on the mask's device.
     """
     binary = (mask.detach().float().cpu().reshape(mask.shape[-2:]) > 0.5).numpy()
-    dilated = morphology.binary_dilation(binary, morphology.disk(radius))
+    dilated = ndimage.binary_dilation(binary, structure=morphology.disk(radius))
     blurred = filters.gaussian(dilated.astype(np.float64), sigma=sigma)
     span = blurred.max() - blurred.min()
     if span > 0:

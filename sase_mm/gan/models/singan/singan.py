@@ -265,30 +265,25 @@ class SinGAN(SingleImageGAN):
     # ----------------------------------------------------------------------------------------
     # Sampling
 
-    @torch.no_grad()
-    def sample(
+    def _sample(
         self,
         num_samples: int,
-        start_scale: int = 0,
-        height_factor: float = 1.0,
-        width_factor: float = 1.0,
-        generator: Optional[torch.Generator] = None,
+        start_scale: int,
+        last: int,
+        sizes: List[Tuple[int, int]],
+        generator: Optional[torch.Generator],
     ) -> torch.Tensor:
-        last = self._check_scale(start_scale, "start_scale")
-        sizes = self.scaled_sizes(height_factor, width_factor)
         previous = self._input_of_scale(start_scale, num_samples, sizes, start_scale, generator)
         return self._run_scales(start_scale, last, previous, sizes, start_scale, generator)
 
-    @torch.no_grad()
-    def inject(
+    def _inject(
         self,
         reference: torch.Tensor,
         scale: int,
-        num_samples: int = 1,
-        generator: Optional[torch.Generator] = None,
+        last: int,
+        num_samples: int,
+        generator: Optional[torch.Generator],
     ) -> torch.Tensor:
-        last = self._check_scale(scale, "injection scale", lowest=1)
-        reference = reference.to(self.device)
         # As SinGAN does: down to the scale below, then up, so only its coarse content is kept.
         previous = imresize(reference, output_size=self.scale_sizes[scale - 1])
         previous = imresize(previous, output_size=self.scale_sizes[scale])
