@@ -1,7 +1,7 @@
 """Count parameters and FLOPs of the four single-image GANs next to the SASE paper's Table 7.
 
-Each config's model is built for a training image of ``--height`` x ``--width`` pixels (a random
-image written to a temporary folder; the counts depend on the size only). Parameters are the
+Each config's model is built for a training image of ``--height`` x ``--width`` pixels. The image
+is random noise written to a temporary folder, because the counts depend on the size only. Parameters are the
 generator's (every scale). FLOPs come from MMEngine's FlopAnalyzer (one fused multiply-add is one
 FLOP) for the finest scale's network, the count that matches Table 7, at the training size and at
 twice the height (330x250 for a 165x250 image); the count over all scales is listed too.

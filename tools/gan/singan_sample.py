@@ -1,7 +1,7 @@
 """Write PNG grids of random samples from a trained SinGAN, SLE-/SASE-SinGAN or ConSinGAN.
 
 For every ``--sizes`` entry ``HxW`` (height and width factors relative to the training image) it
-writes ``samples_<H>x<W>.png``; the grid at ``1x1`` starts with the training image. For every
+writes ``samples_<H>x<W>.png``. The grid at ``1x1`` starts with the training image. For every
 ``--start-scales`` entry ``n`` it writes ``start_scale_<n>.png``: scales below ``n`` reproduce the
 training image (fixed reconstruction noise) and the variation starts at scale ``n``.
 

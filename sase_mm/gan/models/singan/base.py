@@ -1,9 +1,9 @@
 """Shared machinery of the single-image GANs: pyramid, scale bookkeeping, WGAN-GP, sampling checks.
 
 A single-image GAN trains one scale after another, ``iters_per_scale`` iterations each. The model
-knows the current scale from its own iteration counter, a buffer saved in every checkpoint
-together with the number of finished scales, their noise amplitudes, the fixed reconstruction
-noise and the image pyramid. Resuming from any iteration, mid-scale included, restores all of it;
+derives the current scale from its own iteration counter. Every checkpoint stores that counter
+as a buffer, together with the number of finished scales, their noise amplitudes, the fixed
+reconstruction noise and the image pyramid. Resuming from any iteration, mid-scale included, restores all of it;
 the optimizer of every scale lives in one :class:`~mmengine.optim.OptimWrapperDict`
 (see :mod:`sase_mm.gan.models.singan.training`), so its state is restored as well.
 """

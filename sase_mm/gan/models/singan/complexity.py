@@ -1,9 +1,9 @@
 """Parameter and FLOP counts of the single-image GANs' generators.
 
 FLOPs are counted with MMEngine's ``FlopAnalyzer`` (the fvcore counter), which counts one fused
-multiply-add as one FLOP and counts convolutions, matrix products, batch normalisation and
-upsampling; element-wise activations and the sigmoid/tanh are not counted. The count covers one
-pass of every generator scale that sampling runs (the resizing between scales is left out).
+multiply-add as one FLOP. It counts convolutions and matrix products but not element-wise
+activations such as sigmoid and tanh. The count covers one pass of every generator scale that
+sampling runs, without the resizing between scales.
 """
 from typing import List, Sequence, Tuple
 

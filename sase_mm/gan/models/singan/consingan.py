@@ -4,9 +4,9 @@ Facts from the official code (``tohinz/ConSinGAN``, ``models.py`` and ``training
 one head, one body of ``num_layers`` conv blocks per stage, one tail; 64 channels, LeakyReLU(0.05),
 no batch normalisation by default. Stages pass features, not images: the output of stage ``k - 1``
 is upsampled (bicubic), noise with one channel per feature is added, and stage ``k`` learns a
-residual on it. The top ``train_depth`` (3) stages train jointly, with learning rates multiplied
-by ``lr_scale`` (0.1) per stage below the top; the head trains only in the first ``train_depth``
-stages. A new stage starts as a copy of the stage below. The reconstruction input of stage 0 is
+residual on it. The top ``train_depth`` (3) stages train jointly, and the learning rate is
+multiplied by ``lr_scale`` (0.1) for every stage below the top. The head trains only in the first
+``train_depth`` stages. A new stage starts as a copy of the stage below. The reconstruction input of stage 0 is
 the coarsest real image itself, and the generator takes one backward pass per iteration and then
 ``generator_steps`` optimizer steps on that same gradient, as the official code does.
 """

@@ -36,7 +36,8 @@ def load_trained_model(
 
     Raises:
         FileNotFoundError: If the config or the checkpoint does not exist.
-        ValueError: If the checkpoint was trained on another pyramid than the config gives.
+        ValueError: If the checkpoint was trained on another pyramid or architecture than the
+            config gives.
     """
     for path in (config, checkpoint):
         if not os.path.isfile(path):
@@ -47,7 +48,14 @@ def load_trained_model(
     init_default_scope(cfg.get("default_scope", "sase_gan"))
     model = MODELS.build(cfg.model)
     allow_mmengine_checkpoint_globals()
-    load_checkpoint(model, checkpoint, map_location="cpu", strict=True)
+    try:
+        load_checkpoint(model, checkpoint, map_location="cpu", strict=True)
+    except RuntimeError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise ValueError(
+            f"Checkpoint {checkpoint!r} does not fit the model that {config!r} builds "
+            f"({first_line}); pass the config and --cfg-options it was trained with."
+        ) from error
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return model.to(device).eval()
 

@@ -5,8 +5,8 @@ A config trains SinGAN or ConSinGAN with MMEngine's Runner (or ``tools/train.py`
 * ``SingleImageDataset``: the training image, one item, fed by an infinite sampler;
 * ``SingleImageGANOptimWrapperConstructor``: one Adam per scale for the generator and one for the
   critic, in an :class:`~mmengine.optim.OptimWrapperDict` keyed ``generator_<n>`` and
-  ``discriminator_<n>``, so that every scale starts with fresh optimizer state and a checkpoint
-  holds the state of all of them;
+  ``discriminator_<n>``. Every scale starts with fresh optimizer state, and a checkpoint
+  contains the state of all of them;
 * ``ProgressiveTrainLoop``: an iteration-based loop whose length is the number of scales times
   ``iters_per_scale`` of the model.
 """
@@ -30,7 +30,12 @@ from sase_mm.gan.registry import (
     OPTIMIZERS,
 )
 
-__all__ = ["SingleImageDataset", "SingleImageGANOptimWrapperConstructor", "ProgressiveTrainLoop"]
+__all__ = [
+    "SingleImageDataset",
+    "SingleImageGANOptimWrapperConstructor",
+    "ScaleOptimWrapperDict",
+    "ProgressiveTrainLoop",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -66,6 +71,37 @@ class SingleImageDataset(Dataset):
 
 def _unwrap(model: nn.Module) -> nn.Module:
     return model.module if is_model_wrapper(model) else model
+
+
+class ScaleOptimWrapperDict(OptimWrapperDict):
+    """Optimizer wrappers of all scales that report the learning rates of the current scale only.
+
+    MMEngine logs ``get_lr()`` every iteration, and the full dict would list two optimizers per
+    scale. Saving and loading still cover every scale.
+
+    Args:
+        model (SingleImageGAN): The model whose iteration counter gives the current scale.
+        **optim_wrappers: The wrappers, keyed ``generator_<n>`` and ``discriminator_<n>``.
+    """
+
+    def __init__(self, model: SingleImageGAN, **optim_wrappers: OptimWrapper) -> None:
+        super().__init__(**optim_wrappers)
+        self._model = model
+
+    def _current(self) -> dict:
+        model = self._model
+        scale = min(int(model.iteration) // model.iters_per_scale, model.num_scales - 1)
+        return {key: self.optim_wrappers[f"{key}_{scale}"] for key in ("generator", "discriminator")}
+
+    def get_lr(self) -> dict:
+        """Return the learning rates of the current scale's generator and critic."""
+        return {f"{key}.lr": wrapper.get_lr()["lr"] for key, wrapper in self._current().items()}
+
+    def get_momentum(self) -> dict:
+        """Return the momentum of the current scale's generator and critic."""
+        return {
+            f"{key}.momentum": wrapper.get_momentum()["momentum"] for key, wrapper in self._current().items()
+        }
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -109,7 +145,7 @@ class SingleImageGANOptimWrapperConstructor:
         cfg.setdefault("type", "OptimWrapper")
         return OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))
 
-    def __call__(self, model: nn.Module) -> OptimWrapperDict:
+    def __call__(self, model: nn.Module) -> ScaleOptimWrapperDict:
         model = _unwrap(model)
         if not isinstance(model, SingleImageGAN):
             raise TypeError(
@@ -125,7 +161,7 @@ class SingleImageGANOptimWrapperConstructor:
             wrappers[f"discriminator_{scale}"] = self._build_wrapper(
                 "discriminator", model.discriminator_parameters(scale)
             )
-        return OptimWrapperDict(**wrappers)
+        return ScaleOptimWrapperDict(model, **wrappers)
 
 
 @LOOPS.register_module()
