@@ -83,12 +83,9 @@ def test_harmonize_tool(trained):
     assert result.returncode == 0, result.stderr[-3000:]
     assert os.path.isfile(trained["folder"] / "harmonized" / "editing_scale1.png")
 
-    small_mask = str(trained["folder"] / "small_mask.png")
-    Image.fromarray(mask[:30]).save(small_mask)
-    result = run_tool(*common, "--mask", small_mask, "--scale", "1")
-    assert result.returncode != 0
-    assert "The mask is (30, 60) pixels but the reference image is (40, 60)" in result.stderr
-
+    # Bad input ends in one clear line, not a traceback (the checks themselves are tested in
+    # test_gan_singan_training.py).
     result = run_tool(*common, "--mask", mask_path, "--scale", "3")
     assert result.returncode != 0
     assert "injection scale=3 is outside 1..2" in result.stderr
+    assert "Traceback" not in result.stderr

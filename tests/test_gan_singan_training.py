@@ -173,7 +173,8 @@ def test_greyscale_image_trains(channels_mode, tmp_path):
         )(model)
         for _ in range(ITERS_PER_SCALE):
             model.train_step({}, optimizers)
-        assert model.generate(1).shape[1] == in_channels
+        assert model.sample(1).shape[1] == in_channels
+        assert model.generate(1).shape[1] == 3
 
 
 def test_harmonize_blends_inside_mask(photo):

@@ -21,3 +21,10 @@ done
 "$PYTHON" tools/gan/singan_side_by_side.py --out "$OUT/china_side_by_side.png" \
     --model configs/singan/singan_china-cpu.py "$(cat "$OUT/singan/last_checkpoint")" \
     --model configs/singan/sase-singan_china-cpu.py "$(cat "$OUT/sase-singan/last_checkpoint")"
+
+# Editing with the trained SASE-SinGAN: a box of the photo copied elsewhere, injected at scale 2.
+"$PYTHON" tools/gan/singan_make_edit.py data/singan/china.png --box 150 250 120 120 --to 280 400 \
+    --out-image "$OUT/edit.png" --out-mask "$OUT/edit_mask.png"
+"$PYTHON" tools/gan/singan_harmonize.py configs/singan/sase-singan_china-cpu.py \
+    "$(cat "$OUT/sase-singan/last_checkpoint")" --reference "$OUT/edit.png" --mask "$OUT/edit_mask.png" \
+    --mode editing --scale 2 --num-samples 3 --out-dir "$OUT/editing"

@@ -425,12 +425,16 @@ class SingleImageGAN(BaseModel):
         raise NotImplementedError
 
     def generate(self, num_samples: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        """Generate ``num_samples`` random images at the training size, in ``[-1, 1]``.
+        """Generate ``num_samples`` random RGB images at the training size, in ``[-1, 1]``.
 
-        The networks run in eval mode (batch-norm running statistics); the previous mode is
-        restored afterwards.
+        The networks run in eval mode (batch-norm running statistics), and the previous mode is
+        restored afterwards. A greyscale model's images are repeated over three channels, so the
+        shape is always ``(num_samples, 3, H, W)``; :meth:`sample` keeps one channel.
         """
-        return self.sample(num_samples, generator=generator)
+        images = self.sample(num_samples, generator=generator)
+        if images.shape[1] == 1:
+            images = images.expand(-1, 3, -1, -1)
+        return images
 
     def forward(self, inputs=None, data_samples=None, mode: str = "tensor"):
         """Return ``len(inputs)`` random samples (``mode='tensor'``), for MMEngine's test tools.

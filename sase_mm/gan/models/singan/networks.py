@@ -32,8 +32,11 @@ SASE_FORMS = ("paper", "authors")
 
 
 def init_singan_weights(module: nn.Module) -> None:
-    """Initialise convolutions with N(0, 0.02) and norm weights with N(1, 0.02), as SinGAN does."""
-    if isinstance(module, (nn.Conv2d, nn.Linear)):
+    """Initialise convolutions with N(0, 0.02) and norm weights with N(1, 0.02), as SinGAN does.
+
+    Linear layers (the SASE query) keep PyTorch's default initialisation, as in SinGAN's code.
+    """
+    if isinstance(module, nn.Conv2d):
         nn.init.normal_(module.weight, 0.0, 0.02)
     elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
         nn.init.normal_(module.weight, 1.0, 0.02)
