@@ -1,4 +1,5 @@
 """Per-scale networks of SinGAN, SLE-SinGAN, SASE-SinGAN and ConSinGAN, and Table 7 sizes."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +22,9 @@ from sase_mm.gan.models.singan.complexity import generator_flops, generator_para
 @pytest.mark.parametrize("kernel_size", [3, 5])
 @pytest.mark.parametrize("skip", [None, "sle", "sase"])
 def test_generator_keeps_image_size(num_layers, kernel_size, skip):
-    generator = SinGANGenerator(3, 8, 8, num_layers, kernel_size, skip=skip, residual=skip is None, sase_dilation=2)
+    generator = SinGANGenerator(
+        3, 8, 8, num_layers, kernel_size, skip=skip, residual=skip is None, sase_dilation=2
+    )
     image = torch.randn(1, 3, 31, 40)
     output = generator(image, image)
     assert output.shape == image.shape
@@ -62,7 +65,9 @@ def test_same_resolution_sle_matches_loop():
                 [(conv4.weight[j] * pooled).sum() + conv4.bias[j] for j in range(6)]
             )
             hidden = hidden * torch.sigmoid(hidden)
-            weight = torch.sigmoid((conv1.weight[channel, :, 0, 0] * hidden).sum() + conv1.bias[channel])
+            weight = torch.sigmoid(
+                (conv1.weight[channel, :, 0, 0] * hidden).sum() + conv1.bias[channel]
+            )
             expected[b, channel] = target[b, channel] * weight
     assert torch.allclose(sle(source, target), expected, atol=1e-5)
 
@@ -103,7 +108,9 @@ def test_growing_generator_sizes(num_layers):
     generator = GrowingGenerator(3, 8, num_stages=3, num_layers=num_layers)
     sizes = [(16, 24), (21, 31), (27, 40)]
     margin = generator.stage_margin
-    noise = [torch.randn(1, 3, 16, 24)] + [torch.randn(1, 8, h + 2 * margin, w + 2 * margin) for h, w in sizes[1:]]
+    noise = [torch.randn(1, 3, 16, 24)] + [
+        torch.randn(1, 8, h + 2 * margin, w + 2 * margin) for h, w in sizes[1:]
+    ]
     for depth in range(3):
         output = generator(noise[: depth + 1], sizes, torch.ones(3))
         assert output.shape == (1, 3) + sizes[depth]

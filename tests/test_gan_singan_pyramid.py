@@ -1,4 +1,5 @@
 """MATLAB-style resize, SinGAN / ConSinGAN pyramids and single-image loading."""
+
 import math
 
 import numpy as np
@@ -45,7 +46,9 @@ def naive_matlab_resize_1d(signal: np.ndarray, out_length: int, scale: float) ->
 
 
 def naive_matlab_resize(image: np.ndarray, out_size, scales) -> np.ndarray:
-    rows = np.stack([naive_matlab_resize_1d(column, out_size[0], scales[0]) for column in image.T], axis=1)
+    rows = np.stack(
+        [naive_matlab_resize_1d(column, out_size[0], scales[0]) for column in image.T], axis=1
+    )
     return np.stack([naive_matlab_resize_1d(row, out_size[1], scales[1]) for row in rows], axis=0)
 
 
@@ -80,7 +83,9 @@ def test_imresize_interior_matches_torch_antialias():
     # Both use a = -0.5 with a stretched kernel when shrinking; only the borders differ.
     image = torch.randn(1, 1, 40, 40, dtype=torch.float64)
     ours = imresize(image, output_size=(20, 20))
-    theirs = F.interpolate(image, size=(20, 20), mode="bicubic", antialias=True, align_corners=False)
+    theirs = F.interpolate(
+        image, size=(20, 20), mode="bicubic", antialias=True, align_corners=False
+    )
     assert torch.allclose(ours[..., 3:-3, 3:-3], theirs[..., 3:-3, 3:-3], atol=1e-6)
     assert not torch.allclose(ours[..., 0, :], theirs[..., 0, :], atol=1e-6)
 

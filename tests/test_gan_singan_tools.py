@@ -1,4 +1,5 @@
 """The SinGAN command-line path: tools/train.py, then the sampling and harmonization tools."""
+
 import os
 import subprocess
 import sys
@@ -50,9 +51,24 @@ def model_options(trained: dict) -> list:
 def test_sample_tool_writes_grids(trained):
     out_dir = str(trained["folder"] / "samples")
     result = run_tool(
-        "tools/gan/singan_sample.py", CONFIG, trained["checkpoint"], "--out-dir", out_dir,
-        "--num-samples", "3", "--nrow", "4", "--sizes", "1x1", "1x1.5", "--start-scales", "1",
-        "--device", "cpu", "--cfg-options", *model_options(trained),
+        "tools/gan/singan_sample.py",
+        CONFIG,
+        trained["checkpoint"],
+        "--out-dir",
+        out_dir,
+        "--num-samples",
+        "3",
+        "--nrow",
+        "4",
+        "--sizes",
+        "1x1",
+        "1x1.5",
+        "--start-scales",
+        "1",
+        "--device",
+        "cpu",
+        "--cfg-options",
+        *model_options(trained),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     # 4 tiles (training image + 3 samples) of 22x32 with 2-pixel padding.
@@ -74,9 +90,17 @@ def test_harmonize_tool(trained):
     mask_path = str(trained["folder"] / "naive_mask.png")
     Image.fromarray(mask).save(mask_path)
     common = [
-        "tools/gan/singan_harmonize.py", CONFIG, trained["checkpoint"], "--reference", reference_path,
-        "--device", "cpu", "--out-dir", str(trained["folder"] / "harmonized"),
-        "--cfg-options", *model_options(trained),
+        "tools/gan/singan_harmonize.py",
+        CONFIG,
+        trained["checkpoint"],
+        "--reference",
+        reference_path,
+        "--device",
+        "cpu",
+        "--out-dir",
+        str(trained["folder"] / "harmonized"),
+        "--cfg-options",
+        *model_options(trained),
     ]
 
     result = run_tool(*common, "--mask", mask_path, "--scale", "1", "--mode", "editing")

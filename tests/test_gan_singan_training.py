@@ -3,6 +3,7 @@
 Each config trains on a small crop of scikit-learn's china.jpg (3 scales, 4 iterations per scale),
 stops mid-scale, resumes from the checkpoint, finishes, and samples.
 """
+
 import os
 
 import numpy as np
@@ -108,7 +109,9 @@ def test_train_resume_sample(name, photo, tmp_path):
     same = torch.Generator().manual_seed(3)
     again = torch.Generator().manual_seed(3)
     model.eval()
-    assert torch.allclose(reloaded.sample(1, generator=same), model.sample(1, generator=again), atol=1e-5)
+    assert torch.allclose(
+        reloaded.sample(1, generator=same), model.sample(1, generator=again), atol=1e-5
+    )
 
 
 def trained_singan(image_path: str, **kwargs) -> SinGAN:

@@ -1,15 +1,17 @@
 """Count parameters and FLOPs of the four single-image GANs next to the SASE paper's Table 7.
 
 Each config's model is built for a training image of ``--height`` x ``--width`` pixels. The image
-is random noise written to a temporary folder, because the counts depend on the size only. Parameters are the
-generator's (every scale). FLOPs come from MMEngine's FlopAnalyzer (one fused multiply-add is one
-FLOP) for the finest scale's network, the count that matches Table 7, at the training size and at
-twice the height (330x250 for a 165x250 image); the count over all scales is listed too.
+is random noise written to a temporary folder, because the counts depend on the size only.
+Parameters are the generator's (every scale). FLOPs come from MMEngine's FlopAnalyzer (one fused
+multiply-add is one FLOP) for the finest scale's network, the count that matches Table 7, at the
+training size and at twice the height (330x250 for a 165x250 image). The count over all scales is
+listed too.
 
 Example::
 
-    python tools/gan/singan_complexity.py --height 165 --width 250 --out model_cards/singan_complexity.md
+    python tools/gan/singan_complexity.py --height 165 --width 250 --out table.md
 """
+
 import argparse
 import os
 import tempfile
@@ -64,7 +66,9 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as folder:
         image_path = os.path.join(folder, "image.png")
-        noise = np.random.default_rng(0).integers(0, 256, (args.height, args.width, 3), dtype=np.uint8)
+        noise = np.random.default_rng(0).integers(
+            0, 256, (args.height, args.width, 3), dtype=np.uint8
+        )
         Image.fromarray(noise).save(image_path)
         for name, config in CONFIGS.items():
             cfg = Config.fromfile(config)
@@ -75,11 +79,12 @@ def main() -> None:
             flops_tall = generator_flops(model, 2.0, 1.0, finest_only=True)
             flops_all = generator_flops(model)
             paper = PAPER_TABLE_7[name]
+            critic_parameters = discriminator_parameter_count(model)
             rows.append(
-                f"| {name} | {model.num_scales} | {parameters / 1e6:.3f} M | {paper[0] / 1e6:.2f} M | "
-                f"{relative(parameters, paper[0])} | {discriminator_parameter_count(model) / 1e6:.3f} M | "
-                f"{flops / 1e9:.2f} G | {paper[1] / 1e9:.2f} G | {flops_tall / 1e9:.2f} G | "
-                f"{paper[2] / 1e9:.2f} G | {flops_all / 1e9:.2f} G |"
+                f"| {name} | {model.num_scales} | {parameters / 1e6:.3f} M | "
+                f"{paper[0] / 1e6:.2f} M | {relative(parameters, paper[0])} | "
+                f"{critic_parameters / 1e6:.3f} M | {flops / 1e9:.2f} G | {paper[1] / 1e9:.2f} G | "
+                f"{flops_tall / 1e9:.2f} G | {paper[2] / 1e9:.2f} G | {flops_all / 1e9:.2f} G |"
             )
     table = "\n".join(rows)
     print(table)

@@ -7,6 +7,7 @@ Example::
 
     python tools/gan/singan_export_sample_image.py --name china.jpg --out data/singan/china.png
 """
+
 import argparse
 import os
 

@@ -14,6 +14,7 @@ Example::
     python tools/gan/singan_harmonize.py configs/singan/sase-singan_250px.py CHECKPOINT \\
         --reference naive.png --mask naive_mask.png --scale 3 --mode harmonization
 """
+
 import argparse
 import os
 
@@ -26,18 +27,28 @@ from sase_mm.gan.models.singan.pyramid import load_image
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Harmonize or edit with a trained single-image GAN.")
+    parser = argparse.ArgumentParser(
+        description="Harmonize or edit with a trained single-image GAN."
+    )
     parser.add_argument("config", help="config the checkpoint was trained with")
     parser.add_argument("checkpoint", help="checkpoint file")
     parser.add_argument("--reference", required=True, help="reference image (naive paste or edit)")
-    parser.add_argument("--mask", required=True, help="mask image of the reference's size; white = region")
-    parser.add_argument("--scale", type=int, required=True, help="injection scale, 1 .. N-1 (0 is the coarsest)")
+    parser.add_argument(
+        "--mask", required=True, help="mask image of the reference's size; white = region"
+    )
+    parser.add_argument(
+        "--scale", type=int, required=True, help="injection scale, 1 .. N-1 (0 is the coarsest)"
+    )
     parser.add_argument("--mode", choices=sorted(MASK_DILATION_RADII), default="harmonization")
     parser.add_argument("--num-samples", type=int, default=3, help="number of results")
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise")
-    parser.add_argument("--out-dir", default="outputs/singan/harmonization", help="folder for the PNG grid")
+    parser.add_argument(
+        "--out-dir", default="outputs/singan/harmonization", help="folder for the PNG grid"
+    )
     parser.add_argument("--device", help="cpu or cuda; default cuda when available")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="config overrides, key=value")
+    parser.add_argument(
+        "--cfg-options", nargs="+", action=DictAction, help="config overrides, key=value"
+    )
     return parser.parse_args()
 
 

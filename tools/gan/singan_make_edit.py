@@ -8,6 +8,7 @@ Example::
     python tools/gan/singan_make_edit.py data/singan/china.png --box 150 200 120 120 \\
         --to 250 420 --out-image outputs/singan/edit.png --out-mask outputs/singan/edit_mask.png
 """
+
 import argparse
 
 import numpy as np
@@ -17,10 +18,16 @@ from sase_mm.gan.models.singan.outputs import save_png
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Copy a box of an image elsewhere and write its mask.")
+    parser = argparse.ArgumentParser(
+        description="Copy a box of an image elsewhere and write its mask."
+    )
     parser.add_argument("image", help="source image")
-    parser.add_argument("--box", type=int, nargs=4, required=True, metavar=("TOP", "LEFT", "HEIGHT", "WIDTH"))
-    parser.add_argument("--to", type=int, nargs=2, required=True, metavar=("TOP", "LEFT"), help="paste position")
+    parser.add_argument(
+        "--box", type=int, nargs=4, required=True, metavar=("TOP", "LEFT", "HEIGHT", "WIDTH")
+    )
+    parser.add_argument(
+        "--to", type=int, nargs=2, required=True, metavar=("TOP", "LEFT"), help="paste position"
+    )
     parser.add_argument("--out-image", required=True, help="edited image (PNG)")
     parser.add_argument("--out-mask", required=True, help="mask of the pasted box (PNG)")
     return parser.parse_args()
@@ -39,7 +46,9 @@ def main() -> None:
                 f"error: {name} places a {height}x{width} box at ({y}, {x}), outside the "
                 f"{rows}x{columns} image; choose a box inside it."
             )
-    pixels[to_top : to_top + height, to_left : to_left + width] = pixels[top : top + height, left : left + width]
+    pixels[to_top : to_top + height, to_left : to_left + width] = pixels[
+        top : top + height, left : left + width
+    ]
     mask = np.zeros((rows, columns, 3), dtype=np.uint8)
     mask[to_top : to_top + height, to_left : to_left + width] = 255
     save_png(pixels, args.out_image)

@@ -11,6 +11,7 @@ Example::
         work_dirs/sase-singan_250px/iter_18000.pth --out-dir outputs/singan/samples \\
         --sizes 1x1 1x1.5 0.75x1 --start-scales 0 2 4
 """
+
 import argparse
 import os
 from typing import Tuple
@@ -26,30 +27,44 @@ def parse_factors(text: str) -> Tuple[float, float]:
     try:
         height, width = (float(part) for part in text.lower().split("x"))
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"size {text!r} must look like 1x1.5 (height x width factors)") from error
+        raise argparse.ArgumentTypeError(
+            f"size {text!r} must look like 1x1.5 (height x width factors)"
+        ) from error
     if height <= 0 or width <= 0:
         raise argparse.ArgumentTypeError(f"size {text!r} needs positive factors")
     return height, width
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write sample grids of a trained single-image GAN.")
+    parser = argparse.ArgumentParser(
+        description="Write sample grids of a trained single-image GAN."
+    )
     parser.add_argument("config", help="config the checkpoint was trained with")
     parser.add_argument("checkpoint", help="checkpoint file")
-    parser.add_argument("--out-dir", default="outputs/singan/samples", help="folder for the PNG grids")
+    parser.add_argument(
+        "--out-dir", default="outputs/singan/samples", help="folder for the PNG grids"
+    )
     parser.add_argument("--num-samples", type=int, default=8, help="samples per grid")
     parser.add_argument("--nrow", type=int, default=4, help="images per grid row")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
     parser.add_argument(
-        "--sizes", nargs="+", type=parse_factors, default=[(1.0, 1.0), (1.0, 1.5), (0.75, 1.0)],
+        "--sizes",
+        nargs="+",
+        type=parse_factors,
+        default=[(1.0, 1.0), (1.0, 1.5), (0.75, 1.0)],
         help="output sizes as HEIGHTxWIDTH factors of the training size, for example 1x1.5",
     )
     parser.add_argument(
-        "--start-scales", nargs="*", type=int, default=[1, 2],
-        help="first scales with random noise (0 is the coarsest); scales below reconstruct the image",
+        "--start-scales",
+        nargs="*",
+        type=int,
+        default=[1, 2],
+        help="first scales with random noise (0 is the coarsest); lower scales reconstruct",
     )
     parser.add_argument("--device", help="cpu or cuda; default cuda when available")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="config overrides, key=value")
+    parser.add_argument(
+        "--cfg-options", nargs="+", action=DictAction, help="config overrides, key=value"
+    )
     return parser.parse_args()
 
 

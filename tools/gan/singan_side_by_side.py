@@ -9,6 +9,7 @@ Example::
         --model configs/singan/singan_china-cpu.py work_dirs/singan/iter_1500.pth \\
         --model configs/singan/sase-singan_china-cpu.py work_dirs/sase-singan/iter_1500.pth
 """
+
 import argparse
 
 import torch
@@ -19,7 +20,11 @@ from sase_mm.gan.models.singan.outputs import load_trained_model, save_png_grid
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Sample grids of several models, one row each.")
     parser.add_argument(
-        "--model", nargs=2, action="append", required=True, metavar=("CONFIG", "CHECKPOINT"),
+        "--model",
+        nargs=2,
+        action="append",
+        required=True,
+        metavar=("CONFIG", "CHECKPOINT"),
         help="a config and its checkpoint; repeat for every row",
     )
     parser.add_argument("--out", required=True, help="output PNG file")

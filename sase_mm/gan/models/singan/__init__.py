@@ -4,6 +4,7 @@ Importing this package registers the models ``SinGAN`` (its ``skip`` argument se
 and SASE variants) and ``ConSinGAN``, the ``SingleImageDataset``, the
 ``SingleImageGANOptimWrapperConstructor`` and the ``ProgressiveTrainLoop``.
 """
+
 from sase_mm.gan.models.singan.base import SingleImageGAN
 from sase_mm.gan.models.singan.consingan import ConSinGAN, GrowingGenerator
 from sase_mm.gan.models.singan.imresize import imresize

@@ -3,15 +3,17 @@
 A single-image GAN trains one scale after another, ``iters_per_scale`` iterations each. The model
 derives the current scale from its own iteration counter. Every checkpoint stores that counter
 as a buffer, together with the number of finished scales, their noise amplitudes, the fixed
-reconstruction noise and the image pyramid. Resuming from any iteration, mid-scale included, restores all of it;
-the optimizer of every scale lives in one :class:`~mmengine.optim.OptimWrapperDict`
-(see :mod:`sase_mm.gan.models.singan.training`), so its state is restored as well.
+reconstruction noise and the image pyramid. Resuming from any iteration, mid-scale included,
+restores all of it. The optimizers of all scales are in one
+:class:`~mmengine.optim.OptimWrapperDict` (see :mod:`sase_mm.gan.models.singan.training`), so
+their state is restored as well.
 """
+
 import contextlib
-import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from torch import nn
@@ -20,8 +22,6 @@ from sase_mm.gan.models.singan.imresize import imresize
 from sase_mm.gan.models.singan.pyramid import build_pyramid, compute_pyramid_sizes, load_image
 
 __all__ = ["SingleImageGAN", "gradient_penalty", "set_requires_grad"]
-
-_logger = logging.getLogger(__name__)
 
 
 def set_requires_grad(module: nn.Module, requires_grad: bool) -> None:
@@ -59,9 +59,9 @@ def gradient_penalty(
 class SingleImageGAN(BaseModel):
     """Base class of SinGAN and ConSinGAN: one image, a pyramid and progressive training.
 
-    Subclasses build their networks, then implement :meth:`_begin_scale`, :meth:`_train_scale_iteration`,
-    :meth:`sample`, :meth:`inject`, :meth:`generator_param_groups` and
-    :meth:`discriminator_parameters`.
+    Subclasses build their networks, then implement :meth:`_begin_scale`,
+    :meth:`_train_scale_iteration`, :meth:`_sample`, :meth:`_inject`,
+    :meth:`generator_param_groups` and :meth:`discriminator_parameters`.
 
     Args:
         image_path (str): The training image.
@@ -141,7 +141,10 @@ class SingleImageGAN(BaseModel):
         )
         self.scale_sizes: List[Tuple[int, int]] = sizes
         self.pyramid_factor = factor
-        _logger.info("Pyramid of %s: %d scales %s (factor %.4f).", image_path, len(sizes), sizes, factor)
+        print_log(
+            f"Pyramid of {image_path}: {len(sizes)} scales {sizes} (factor {factor:.4f}).",
+            logger="current",
+        )
 
         for index, real in enumerate(build_pyramid(image, sizes)):
             self.register_buffer(f"real_{index}", real)
@@ -224,7 +227,9 @@ class SingleImageGAN(BaseModel):
         loss_fake = critic(fake.detach()).mean()
         penalty = gradient_penalty(critic, real, fake.detach(), self.gradient_penalty_weight)
         optim_wrapper.update_params(loss_real + loss_fake + penalty)
-        return dict(loss_d_real=loss_real.detach(), loss_d_fake=loss_fake.detach(), loss_gp=penalty.detach())
+        return dict(
+            loss_d_real=loss_real.detach(), loss_d_fake=loss_fake.detach(), loss_gp=penalty.detach()
+        )
 
     # ----------------------------------------------------------------------------------------
     # Training
@@ -256,7 +261,12 @@ class SingleImageGAN(BaseModel):
         scale, local_iteration = divmod(iteration, self.iters_per_scale)
         if local_iteration == 0:
             self._begin_scale(scale)
-            _logger.info("Scale %d of %d begins, noise amplitude %.4f.", scale, self.num_scales, float(self.noise_amps[scale]))
+            amplitude = float(self.noise_amps[scale])
+            print_log(
+                f"Scale {scale} of {self.num_scales - 1} ({self.scale_sizes[scale][0]}x"
+                f"{self.scale_sizes[scale][1]}) begins, noise amplitude {amplitude:.4f}.",
+                logger="current",
+            )
 
         generator_wrapper = optim_wrapper[f"generator_{scale}"]
         discriminator_wrapper = optim_wrapper[f"discriminator_{scale}"]
@@ -307,7 +317,9 @@ class SingleImageGAN(BaseModel):
             )
         return last
 
-    def scaled_sizes(self, height_factor: float = 1.0, width_factor: float = 1.0) -> List[Tuple[int, int]]:
+    def scaled_sizes(
+        self, height_factor: float = 1.0, width_factor: float = 1.0
+    ) -> List[Tuple[int, int]]:
         """Return every scale's size multiplied by the factors (at least 1 pixel).
 
         Raises:
@@ -424,7 +436,9 @@ class SingleImageGAN(BaseModel):
     ) -> torch.Tensor:
         raise NotImplementedError
 
-    def generate(self, num_samples: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    def generate(
+        self, num_samples: int, generator: Optional[torch.Generator] = None
+    ) -> torch.Tensor:
         """Generate ``num_samples`` random RGB images at the training size, in ``[-1, 1]``.
 
         The networks run in eval mode (batch-norm running statistics), and the previous mode is
@@ -440,7 +454,8 @@ class SingleImageGAN(BaseModel):
         """Return ``len(inputs)`` random samples (``mode='tensor'``), for MMEngine's test tools.
 
         Raises:
-            ValueError: For any mode other than ``'tensor'``; training goes through :meth:`train_step`.
+            ValueError: For any mode other than ``'tensor'``, because training goes through
+                :meth:`train_step`.
         """
         if mode != "tensor":
             raise ValueError(

@@ -5,6 +5,7 @@ multiply-add as one FLOP. It counts convolutions and matrix products but not ele
 activations such as sigmoid and tanh. The count covers one pass of every generator scale that
 sampling runs, without the resizing between scales.
 """
+
 from typing import List, Sequence, Tuple
 
 import torch

@@ -6,11 +6,11 @@ no batch normalisation by default. Stages pass features, not images: the output 
 is upsampled (bicubic), noise with one channel per feature is added, and stage ``k`` learns a
 residual on it. The top ``train_depth`` (3) stages train jointly, and the learning rate is
 multiplied by ``lr_scale`` (0.1) for every stage below the top. The head trains only in the first
-``train_depth`` stages. A new stage starts as a copy of the stage below. The reconstruction input of stage 0 is
-the coarsest real image itself, and the generator takes one backward pass per iteration and then
-``generator_steps`` optimizer steps on that same gradient, as the official code does.
+``train_depth`` stages. A new stage starts as a copy of the stage below. The reconstruction input
+of stage 0 is the coarsest real image itself. The generator takes one backward pass per iteration
+and then ``generator_steps`` optimizer steps on that same gradient, as the official code does.
 """
-import logging
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -24,8 +24,6 @@ from sase_mm.gan.models.singan.networks import ConvBlock, SinGANDiscriminator, i
 from sase_mm.gan.registry import MODELS
 
 __all__ = ["ConSinGAN", "GrowingGenerator"]
-
-_logger = logging.getLogger(__name__)
 
 
 def _bicubic(features: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
@@ -60,7 +58,9 @@ class GrowingGenerator(nn.Module):
         if num_layers < 1:
             raise ValueError(f"num_layers={num_layers} must be at least 1.")
         if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size={kernel_size} must be a positive odd number, for example 3.")
+            raise ValueError(
+                f"kernel_size={kernel_size} must be a positive odd number, for example 3."
+            )
         self.channels = channels
         self.radius = kernel_size // 2
         self.num_layers = num_layers
@@ -84,7 +84,10 @@ class GrowingGenerator(nn.Module):
         return self.radius * self.num_layers
 
     def forward(
-        self, noise: Sequence[torch.Tensor], sizes: Sequence[Tuple[int, int]], amplitudes: torch.Tensor
+        self,
+        noise: Sequence[torch.Tensor],
+        sizes: Sequence[Tuple[int, int]],
+        amplitudes: torch.Tensor,
     ) -> torch.Tensor:
         """Generate the image of stage ``len(noise) - 1``.
 
@@ -147,13 +150,21 @@ class ConSinGAN(SingleImageGAN):
         lr_scale: float = 0.1,
         **kwargs,
     ) -> None:
-        super().__init__(image_path, num_scales=num_scales, pyramid_spacing=pyramid_spacing, **kwargs)
+        super().__init__(
+            image_path, num_scales=num_scales, pyramid_spacing=pyramid_spacing, **kwargs
+        )
         if train_depth < 1:
             raise ValueError(f"train_depth={train_depth} must be at least 1.")
         self.train_depth = train_depth
         self.lr_scale = lr_scale
         self.generator = GrowingGenerator(
-            self.in_channels, channels, self.num_scales, num_layers, kernel_size, negative_slope, batch_norm
+            self.in_channels,
+            channels,
+            self.num_scales,
+            num_layers,
+            kernel_size,
+            negative_slope,
+            batch_norm,
         )
         # ConSinGAN's critic: a head, num_layers blocks and a tail, all of one width.
         self.discriminator = SinGANDiscriminator(
@@ -196,7 +207,9 @@ class ConSinGAN(SingleImageGAN):
         for stage in range(1, last + 1):
             height, width = sizes[stage][0] + 2 * margin, sizes[stage][1] + 2 * margin
             if stage >= random_from:
-                noise.append(self._randn((batch, self.generator.channels, height, width), generator))
+                noise.append(
+                    self._randn((batch, self.generator.channels, height, width), generator)
+                )
                 continue
             fixed = getattr(self, f"fixed_noise_{stage}")
             if tuple(fixed.shape[-2:]) != (height, width):
@@ -219,11 +232,16 @@ class ConSinGAN(SingleImageGAN):
         """
         first = max(0, scale - self.train_depth + 1)
         groups = [
-            dict(params=list(self.generator.body[stage].parameters()), lr=lr * self.lr_scale ** (scale - stage))
+            dict(
+                params=list(self.generator.body[stage].parameters()),
+                lr=lr * self.lr_scale ** (scale - stage),
+            )
             for stage in range(first, scale + 1)
         ]
         if scale < self.train_depth:
-            groups.append(dict(params=list(self.generator.head.parameters()), lr=lr * self.lr_scale**scale))
+            groups.append(
+                dict(params=list(self.generator.head.parameters()), lr=lr * self.lr_scale**scale)
+            )
         groups.append(dict(params=list(self.generator.tail.parameters()), lr=lr))
         return groups
 
@@ -266,7 +284,9 @@ class ConSinGAN(SingleImageGAN):
             else:
                 with torch.no_grad():
                     fake = self.generator(noise, self.scale_sizes, self.noise_amps)
-            log_vars = self._discriminator_step(self.discriminator, discriminator_wrapper, real, fake)
+            log_vars = self._discriminator_step(
+                self.discriminator, discriminator_wrapper, real, fake
+            )
 
         set_requires_grad(self.discriminator, False)
         loss_adversarial = -self.discriminator(fake).mean()

@@ -23,6 +23,7 @@ How this differs from ``torch.nn.functional.interpolate(mode='bicubic')``: PyTor
 ``a = -0.75`` without antialiasing, and with ``antialias=True`` it uses ``a = -0.5`` but
 truncates and renormalises the kernel at the border instead of mirroring the image.
 """
+
 import math
 from typing import Optional, Sequence, Tuple, Union
 

@@ -5,6 +5,7 @@ the training size, fed in at a chosen scale and run through the finer scales. Th
 the reference only inside the mask, dilated by a disk (radius 7 for harmonization, 20 for editing,
 as in SinGAN's code) and blurred by a Gaussian of sigma 5, so the seam blends.
 """
+
 from typing import Dict, Optional
 
 import numpy as np
@@ -72,7 +73,9 @@ def harmonize(
             ``scale`` is outside ``1 .. N - 1``.
     """
     if mode not in MASK_DILATION_RADII:
-        raise ValueError(f"mode={mode!r} is not supported; use one of {sorted(MASK_DILATION_RADII)}.")
+        raise ValueError(
+            f"mode={mode!r} is not supported; use one of {sorted(MASK_DILATION_RADII)}."
+        )
     if tuple(mask.shape[-2:]) != tuple(reference.shape[-2:]):
         raise ValueError(
             f"The mask is {tuple(mask.shape[-2:])} pixels but the reference image is "
@@ -92,8 +95,8 @@ def harmonize(
     output = model.inject(reference, scale, num_samples, generator)
     if tuple(output.shape[-2:]) != tuple(size):
         raise ValueError(
-            f"The model has {int(model.num_trained_scales)} of {model.num_scales} scales trained, so "
-            f"it generates {tuple(output.shape[-2:])} pixels, not the training size {size}; "
+            f"The model has {int(model.num_trained_scales)} of {model.num_scales} scales trained, "
+            f"so it generates {tuple(output.shape[-2:])} pixels, not the training size {size}; "
             "finish training before harmonizing."
         )
     blended = (1 - soft_mask) * reference + soft_mask * output

@@ -8,6 +8,7 @@ upsampled previous image to the tail's output (residual learning).
 The SLE and SASE variants (SASE paper, Fig. 3 right) connect the head's output (source) to the
 body's output (target) of every scale above the coarsest and drop that residual there.
 """
+
 from typing import Optional
 
 import torch
@@ -130,7 +131,9 @@ class SinGANSASE(SASESynthesis):
         form (str): ``'paper'`` or ``'authors'``. Defaults to ``'paper'``.
     """
 
-    def __init__(self, channels: int, groups: int = 4, dilation: int = 5, form: str = "paper") -> None:
+    def __init__(
+        self, channels: int, groups: int = 4, dilation: int = 5, form: str = "paper"
+    ) -> None:
         if form not in SASE_FORMS:
             raise ValueError(f"form={form!r} is not supported; use one of {SASE_FORMS}.")
         super().__init__(

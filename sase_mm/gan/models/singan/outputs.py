@@ -1,4 +1,5 @@
 """Loading trained single-image GANs and writing PNG grids, for the SinGAN tools."""
+
 import os
 from typing import Optional, Sequence
 
@@ -69,7 +70,9 @@ def save_png(array, path: str) -> None:
     os.replace(temporary, path)
 
 
-def save_png_grid(images: Sequence[torch.Tensor], path: str, nrow: int = 4, padding: int = 2) -> None:
+def save_png_grid(
+    images: Sequence[torch.Tensor], path: str, nrow: int = 4, padding: int = 2
+) -> None:
     """Write images in ``[-1, 1]`` (``(C, H, W)`` each, one size) as one PNG grid.
 
     Args:

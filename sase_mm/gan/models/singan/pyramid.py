@@ -7,6 +7,7 @@ scales comes from the original image and ``scale_factor``; the factor is then re
 coarsest short side lands on ``min_size``. ConSinGAN (Hinz et al., 2021, ``tohinz/ConSinGAN``)
 fixes the number of scales instead and spaces them more densely near the finest scale.
 """
+
 import math
 import os
 from typing import List, Optional, Sequence, Tuple
@@ -17,7 +18,13 @@ from PIL import Image, UnidentifiedImageError
 
 from sase_mm.gan.models.singan.imresize import imresize
 
-__all__ = ["load_image", "image_to_uint8", "compute_pyramid_sizes", "build_pyramid", "PYRAMID_SPACINGS"]
+__all__ = [
+    "load_image",
+    "image_to_uint8",
+    "compute_pyramid_sizes",
+    "build_pyramid",
+    "PYRAMID_SPACINGS",
+]
 
 PYRAMID_SPACINGS = ("geometric", "consingan")
 
@@ -42,7 +49,9 @@ def load_image(path: str, channels: int = 3) -> torch.Tensor:
     if channels not in (1, 3):
         raise ValueError(f"channels={channels} is not supported; use 3 (RGB) or 1 (greyscale).")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"Training image {path!r} not found; check image_path in the config.")
+        raise FileNotFoundError(
+            f"Training image {path!r} not found; check image_path in the config."
+        )
     try:
         with Image.open(path) as image:
             image.load()
@@ -122,7 +131,9 @@ def compute_pyramid_sizes(
     if not 0 < scale_factor < 1:
         raise ValueError(f"scale_factor={scale_factor} must lie in (0, 1), for example 0.75.")
     if min_size < 1 or max_size < min_size:
-        raise ValueError(f"Need 1 <= min_size <= max_size; got min_size={min_size}, max_size={max_size}.")
+        raise ValueError(
+            f"Need 1 <= min_size <= max_size; got min_size={min_size}, max_size={max_size}."
+        )
     if num_scales is not None and num_scales < 1:
         raise ValueError(f"num_scales={num_scales} must be at least 1.")
 
@@ -152,7 +163,9 @@ def compute_pyramid_sizes(
         return [finest], 1.0
     factor = (min_size / min(finest)) ** (1.0 / last)
     exponents = (
-        _geometric_exponents(num_scales) if spacing == "geometric" else _consingan_exponents(num_scales)
+        _geometric_exponents(num_scales)
+        if spacing == "geometric"
+        else _consingan_exponents(num_scales)
     )
     sizes = [
         (_ceil(finest[0] * factor**exponent), _ceil(finest[1] * factor**exponent))

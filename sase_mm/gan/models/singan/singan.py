@@ -16,7 +16,7 @@ Compared with the official code (``tamarott/SinGAN``) this implementation fixes:
 * zero padding derived from ``num_layers`` and ``kernel_size`` (``num_layers * (kernel_size // 2)``
   on each side), so other layer counts give images of the right size.
 """
-import logging
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -36,8 +36,6 @@ from sase_mm.gan.models.singan.networks import (
 from sase_mm.gan.registry import MODELS
 
 __all__ = ["SinGAN"]
-
-_logger = logging.getLogger(__name__)
 
 
 @MODELS.register_module()
@@ -191,7 +189,9 @@ class SinGAN(SingleImageGAN):
         # The earlier scales are frozen while `scale` trains, so their reconstruction is fixed.
         if self._reconstruction_cache is None or self._reconstruction_cache[0] != scale:
             with torch.no_grad():
-                image = self._input_of_scale(scale, 1, self.scale_sizes, random_from=self.num_scales)
+                image = self._input_of_scale(
+                    scale, 1, self.scale_sizes, random_from=self.num_scales
+                )
             self._reconstruction_cache = (scale, image)
         return self._reconstruction_cache[1]
 
@@ -252,7 +252,8 @@ class SinGAN(SingleImageGAN):
             fake = generator(amplitude * noise + previous, previous)
             loss_adversarial = -critic(fake).mean()
             reconstruction = generator(
-                amplitude * self._fixed_noise(scale, 1, self.scale_sizes[scale]) + reconstruction_input,
+                amplitude * self._fixed_noise(scale, 1, self.scale_sizes[scale])
+                + reconstruction_input,
                 reconstruction_input,
             )
             loss_reconstruction = self.reconstruction_weight * F.mse_loss(reconstruction, real)

@@ -10,10 +10,12 @@ A config trains SinGAN or ConSinGAN with MMEngine's Runner (or ``tools/train.py`
 * ``ProgressiveTrainLoop``: an iteration-based loop whose length is the number of scales times
   ``iters_per_scale`` of the model.
 """
+
 import copy
 import logging
 from typing import Optional
 
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop
@@ -36,8 +38,6 @@ __all__ = [
     "ScaleOptimWrapperDict",
     "ProgressiveTrainLoop",
 ]
-
-_logger = logging.getLogger(__name__)
 
 
 @DATASETS.register_module()
@@ -91,7 +91,9 @@ class ScaleOptimWrapperDict(OptimWrapperDict):
     def _current(self) -> dict:
         model = self._model
         scale = min(int(model.iteration) // model.iters_per_scale, model.num_scales - 1)
-        return {key: self.optim_wrappers[f"{key}_{scale}"] for key in ("generator", "discriminator")}
+        return {
+            key: self.optim_wrappers[f"{key}_{scale}"] for key in ("generator", "discriminator")
+        }
 
     def get_lr(self) -> dict:
         """Return the learning rates of the current scale's generator and critic."""
@@ -100,7 +102,8 @@ class ScaleOptimWrapperDict(OptimWrapperDict):
     def get_momentum(self) -> dict:
         """Return the momentum of the current scale's generator and critic."""
         return {
-            f"{key}.momentum": wrapper.get_momentum()["momentum"] for key, wrapper in self._current().items()
+            f"{key}.momentum": wrapper.get_momentum()["momentum"]
+            for key, wrapper in self._current().items()
         }
 
 
@@ -129,7 +132,9 @@ class SingleImageGANOptimWrapperConstructor:
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: Optional[dict] = None) -> None:
         if paramwise_cfg:
-            raise ValueError("SingleImageGANOptimWrapperConstructor does not support paramwise_cfg; remove it.")
+            raise ValueError(
+                "SingleImageGANOptimWrapperConstructor does not support paramwise_cfg; remove it."
+            )
         for key in ("generator", "discriminator"):
             if key not in optim_wrapper_cfg or "optimizer" not in optim_wrapper_cfg[key]:
                 raise ValueError(
@@ -183,24 +188,34 @@ class ProgressiveTrainLoop(IterBasedTrainLoop):
     def __init__(self, runner, dataloader, max_iters: Optional[int] = None, **kwargs) -> None:
         model = _unwrap(runner.model)
         if not isinstance(model, SingleImageGAN):
-            raise TypeError(f"ProgressiveTrainLoop needs a SinGAN or ConSinGAN model; got {type(model).__name__}.")
+            raise TypeError(
+                "ProgressiveTrainLoop needs a SinGAN or ConSinGAN model; got "
+                f"{type(model).__name__}."
+            )
         total = model.total_iterations
         if max_iters is None:
             max_iters = total
         elif max_iters > total:
             raise ValueError(
-                f"max_iters={max_iters} exceeds the {total} iterations of {model.num_scales} scales "
-                f"x {model.iters_per_scale}; leave max_iters unset to train every scale."
+                f"max_iters={max_iters} exceeds the {total} iterations of {model.num_scales} "
+                f"scales x {model.iters_per_scale}; leave max_iters unset to train every scale."
             )
         if is_model_wrapper(runner.model):
             # NOTE: one image and a batch of one leave nothing to split between processes.
-            _logger.warning("Single-image GANs train in one process; the model wrapper is ignored.")
+            print_log(
+                "Single-image GANs train in one process; the model wrapper is ignored.",
+                logger="current",
+                level=logging.WARNING,
+            )
         super().__init__(runner, dataloader, max_iters, **kwargs)
 
     def run_iter(self, data_batch) -> None:
         """Run one iteration on the unwrapped model (its train_step handles both networks)."""
         self.runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
-        outputs = _unwrap(self.runner.model).train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
-        self.runner.call_hook("after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
+        outputs = _unwrap(self.runner.model).train_step(
+            data_batch, optim_wrapper=self.runner.optim_wrapper
+        )
+        self.runner.call_hook(
+            "after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs
+        )
         self._iter += 1
-
