@@ -9,6 +9,9 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_sample_image
 
+# Every tool starts its own Python process, which spends seconds importing torch and MMEngine.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs/singan/sase-singan_china-cpu.py")
 
