@@ -2,9 +2,10 @@
 
 The reference image (a naive paste for harmonization, a cut-and-moved copy for editing) and its
 mask (white marks the pasted or edited region, same size as the reference) are resized to the
-training size. The reference enters at ``--scale`` (1 .. N-1, the coarsest scale is 0), runs
-through the finer scales, and the result replaces the reference inside the mask, dilated (radius 7
-for harmonization, 20 for editing) and blurred (sigma 5).
+training size. The reference enters at ``--scale`` (1 .. N-1, the coarsest scale is 0) and runs
+through the finer scales. The result replaces the reference inside the mask, dilated (radius 7
+for harmonization, 20 for editing) and blurred (sigma 5), with radius and sigma given for a
+250-pixel training image and scaled with the training size.
 
 The grid ``<mode>_scale<n>.png`` shows the reference, the soft mask, then for every sample the
 blended result.

@@ -2,8 +2,10 @@
 
 A reference image (a naive paste for harmonization, a cut-and-moved copy for editing) is resized to
 the training size, fed in at a chosen scale and run through the finer scales. The output replaces
-the reference only inside the mask, dilated by a disk (radius 7 for harmonization, 20 for editing,
-as in SinGAN's code) and blurred by a Gaussian of sigma 5, so the seam blends.
+the reference only inside the mask, dilated by a disk and blurred by a Gaussian, so the seam
+blends. SinGAN's code dilates by 7 pixels for harmonization and 20 for editing and blurs with
+sigma 5, at its usual 250-pixel training size; here both scale with the training image's longest
+side (``MASK_REFERENCE_SIZE``), so that a 96-pixel model does not get a mask that covers the image.
 """
 
 from typing import Dict, Optional
@@ -16,9 +18,17 @@ from skimage import filters, morphology
 from sase_mm.gan.models.singan.base import SingleImageGAN
 from sase_mm.gan.models.singan.imresize import imresize
 
-__all__ = ["MASK_DILATION_RADII", "soften_mask", "harmonize"]
+__all__ = [
+    "MASK_BLUR_SIGMA",
+    "MASK_DILATION_RADII",
+    "MASK_REFERENCE_SIZE",
+    "soften_mask",
+    "harmonize",
+]
 
 MASK_DILATION_RADII = {"harmonization": 7, "editing": 20}
+MASK_BLUR_SIGMA = 5.0
+MASK_REFERENCE_SIZE = 250
 
 
 def soften_mask(mask: torch.Tensor, radius: int, sigma: float = 5.0) -> torch.Tensor:
@@ -59,7 +69,8 @@ def harmonize(
         mask: Mask ``(1, 1, H, W)`` in ``[0, 1]`` of the reference's size; 1 marks the pasted or
             edited region.
         scale: Injection scale, ``1 .. N - 1`` for ``N`` trained scales (coarsest is 0).
-        mode: ``'harmonization'`` or ``'editing'``; it sets the dilation radius.
+        mode: ``'harmonization'`` or ``'editing'``; it sets the dilation radius (7 or 20 pixels
+            at a 250-pixel training size, scaled with the size).
             Defaults to ``'harmonization'``.
         num_samples: Number of outputs. Defaults to 1.
         generator: Random number generator. Defaults to None.
@@ -90,7 +101,9 @@ def harmonize(
     size = model.scale_sizes[-1]
     reference = imresize(reference.float().to(model.device), output_size=size)
     mask = imresize(mask.float().to(model.device), output_size=size)
-    soft_mask = soften_mask(mask, MASK_DILATION_RADII[mode])
+    relative_size = max(size) / MASK_REFERENCE_SIZE
+    radius = max(1, round(MASK_DILATION_RADII[mode] * relative_size))
+    soft_mask = soften_mask(mask, radius, MASK_BLUR_SIGMA * relative_size)
 
     output = model.inject(reference, scale, num_samples, generator)
     if tuple(output.shape[-2:]) != tuple(size):
