@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README main-job demo: SASE-SinGAN on scikit-learn's china.jpg (a pagoda), CPU-sized with
-# configs/singan/sase-singan_china-cpu.py: longest side 96 px (5 scales, 25x37 to 65x96),
-# 100 iterations per scale, 32 channels (SinGAN uses 250 px, 2000 iterations, up to 128
-# channels), 3 critic and 3 generator steps per iteration, seed 0. It writes
+# configs/singan/sase-singan_china-cpu.py. Settings: longest side 96 px (5 scales, 25x37 to
+# 65x96), 100 iterations per scale and 32 channels, where SinGAN uses 250 px, 2000 iterations
+# and up to 128 channels. Each iteration has 3 critic and 3 generator steps; seed 0. It writes
 #   outputs/singan/demo/train/          logs and the checkpoint
 #   outputs/singan/demo/samples/*.png   sample grids (training size, other aspect ratios,
 #                                       start scales 1 and 2)
@@ -14,7 +14,9 @@ cd "$(dirname "$0")/../.."
 PYTHON=${PYTHON:-.venv/bin/python}
 OUT=outputs/singan/demo
 CONFIG=configs/singan/sase-singan_china-cpu.py
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+# One thread: on a busy 2-core machine a second OpenMP thread made the small per-scale
+# convolutions several times slower (observed, not measured on quiet cores).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 export PYTHONPATH=${PYTHONPATH:-$PWD}
 
 "$PYTHON" tools/gan/singan_export_sample_image.py --name china.jpg --out data/singan/china.png

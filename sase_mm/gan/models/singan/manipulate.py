@@ -4,8 +4,8 @@ A reference image (a naive paste for harmonization, a cut-and-moved copy for edi
 the training size, fed in at a chosen scale and run through the finer scales. The output replaces
 the reference only inside the mask, dilated by a disk and blurred by a Gaussian, so the seam
 blends. SinGAN's code dilates by 7 pixels for harmonization and 20 for editing and blurs with
-sigma 5, at its usual 250-pixel training size; here both scale with the training image's longest
-side (``MASK_REFERENCE_SIZE``), so that a 96-pixel model does not get a mask that covers the image.
+sigma 5, at its usual 250-pixel training size. Here both scale with the training image's longest
+side relative to ``MASK_REFERENCE_SIZE``, so that the mask of a 96-pixel model stays local.
 """
 
 from typing import Dict, Optional
