@@ -283,13 +283,13 @@ def image_metrics(
         if len(reals) != 1:
             raise ValueError(
                 f"the diversity score needs exactly one training image in --real "
-                f"({args.real!r} holds {len(reals)})"
+                f"({args.real!r} contains {len(reals)})"
             )
         results["diversity"] = diversity_score(fakes, reals[0])
     if "lpips" in metrics:
         if len(reals) != len(fakes):
             raise ValueError(
-                f"LPIPS pairs real and fake images in name order: {args.real!r} holds "
+                f"LPIPS pairs real and fake images in name order: {args.real!r} contains "
                 f"{len(reals)} images but there are {len(fakes)} fake images"
             )
         lpips = build_lpips(

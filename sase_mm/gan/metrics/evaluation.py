@@ -1,7 +1,7 @@
 """MMEngine metrics for a GAN config's ``val_evaluator`` / ``test_evaluator``.
 
 Fake images come from the model's ``val_step`` / ``test_step`` outputs: each output is an
-image tensor (C, H, W), a dict holding one under ``fake_key``, or a data element with that
+image tensor (C, H, W), a dict containing one under ``fake_key``, or a data element with that
 attribute. Real images come from ``data_batch[real_key]`` (the dataset the loop iterates)
 unless ``real_folder`` names a folder of real images, whose Inception features are then
 cached (see :mod:`sase_mm.gan.metrics.features`). Value ranges are stated per side
@@ -76,7 +76,7 @@ def _element_image(element: Any, key: str) -> torch.Tensor:
         value = getattr(element, key)
     else:
         raise KeyError(
-            f"model output of type {type(element).__name__} holds no image under {key!r}; "
+            f"model output of type {type(element).__name__} contains no image under {key!r}; "
             "set fake_key to the output's image field"
         )
     # MMEngine data elements may wrap the tensor in a PixelData-like field.
@@ -177,7 +177,7 @@ class _InceptionFeatureMetric(_ImageMetric):
             real_features = list(self._inception()(reals).cpu().numpy())
             if len(real_features) != len(fake_features):
                 raise ValueError(
-                    f"the batch holds {len(real_features)} real and {len(fake_features)} fake "
+                    f"the batch contains {len(real_features)} real and {len(fake_features)} fake "
                     "images; return one fake image per real one, or set real_folder"
                 )
         for fake, real in zip(fake_features, real_features):
@@ -266,9 +266,9 @@ class DensityCoverage(_InceptionFeatureMetric):
 class SingleImageFID(_ImageMetric):
     """SIFID of each fake image against its real image; reports the mean as ``SIFID``.
 
-    With ``real_folder`` holding one image (the training image of a SinGAN), every fake
-    image is compared with it; otherwise each fake is paired with the real image at the
-    same position of the data batch.
+    When ``real_folder`` contains one image (the training image of a SinGAN), every fake
+    image is compared with it. Without ``real_folder``, each fake is paired with the real
+    image at the same position of the data batch.
 
     Args:
         inception_weights (str, optional): Path of the pytorch-fid weight file; None
@@ -284,7 +284,7 @@ class SingleImageFID(_ImageMetric):
             files = list_images(self.real_folder)
             if len(files) != 1:
                 raise ValueError(
-                    f"SingleImageFID real_folder {self.real_folder!r} holds {len(files)} images; "
+                    f"SingleImageFID real_folder {self.real_folder!r} contains {len(files)} images; "
                     "it must hold exactly the one training image"
                 )
             self._reference = (load_images(files), [files[0].name])

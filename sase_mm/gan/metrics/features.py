@@ -1,8 +1,8 @@
 """Feature extraction in batches, and the per-folder feature cache.
 
-Features of a real-image folder are stored under a cache folder, keyed by the folder's
-file names, sizes and modification times, and by a fingerprint of the extractor's
-parameters and buffers; any change to one of them computes the features anew. Cache
+Features of a real-image folder are stored under a cache folder. The key covers the
+folder's file names, sizes and modification times and a fingerprint of the extractor's
+parameters and buffers, so any change to one of them computes the features anew. Cache
 files are numpy ``.npz`` archives read with ``allow_pickle=False`` and written to a
 temporary name first, then renamed, so an interrupted run never leaves a broken file.
 """

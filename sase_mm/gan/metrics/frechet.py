@@ -37,10 +37,10 @@ def _validate_features(features: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name} must have shape (N, D), got {features.shape}")
     num_samples, dim = features.shape
     if num_samples < 2:
-        raise ValueError(f"{name} holds {num_samples} sample(s); a covariance needs at least 2")
+        raise ValueError(f"{name} contains {num_samples} sample(s), but a covariance needs at least 2")
     if num_samples <= dim:
         warnings.warn(
-            f"{name} holds {num_samples} samples for {dim} feature dimensions, so its covariance "
+            f"{name} contains {num_samples} samples for {dim} feature dimensions, so its covariance "
             f"is rank-deficient (rank <= {num_samples - 1}) and the Fréchet distance is biased; "
             f"use more than {dim} samples",
             RankDeficientCovarianceWarning,
@@ -62,7 +62,7 @@ def feature_statistics(
         ``(mu, sigma)`` of shapes (D,) and (D, D), float64.
 
     Raises:
-        ValueError: The array is not 2-D or holds fewer than 2 samples.
+        ValueError: The array is not 2-D or contains fewer than 2 samples.
 
     Warns:
         RankDeficientCovarianceWarning: N <= D, so the covariance has rank below D and
@@ -131,9 +131,9 @@ def frechet_distance_from_features(
 ) -> float:
     """Compute the Fréchet distance of Gaussians fitted to two feature sets.
 
-    With centred sample matrices A1 (M x D) and A2 (N x D), the non-zero eigenvalues of
-    Sigma_1 Sigma_2 are the squared singular values of A1 A2^T / sqrt((M - 1)(N - 1)), so
-    Tr((Sigma_1 Sigma_2)^(1/2)) is the sum of those singular values. When M or N is at
+    Let A1 (M x D) and A2 (N x D) be the centred sample matrices. The non-zero eigenvalues
+    of Sigma_1 Sigma_2 are the squared singular values of A1 A2^T / sqrt((M - 1)(N - 1)).
+    Tr((Sigma_1 Sigma_2)^(1/2)) is therefore the sum of those singular values. When M or N is at
     most D, that M x N singular value decomposition replaces the D x D ``sqrtm``: it is
     exact, much faster, and avoids ``sqrtm`` on a singular matrix. Otherwise the result is
     :func:`frechet_distance` of the statistics.

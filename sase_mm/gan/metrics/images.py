@@ -31,7 +31,7 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
 
     Raises:
         FileNotFoundError: The folder does not exist.
-        ValueError: The folder holds no image file.
+        ValueError: The folder contains no image file.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -42,7 +42,7 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     )
     if not files:
         raise ValueError(
-            f"image folder {str(folder)!r} holds no image file "
+            f"image folder {str(folder)!r} contains no image file "
             f"(looked for {', '.join(IMAGE_EXTENSIONS)})"
         )
     return files

@@ -216,14 +216,14 @@ def resolve_weights_path(
         path: A file the user gives, or None to look in
             ``<torch.hub.get_dir()>/checkpoints/<filename>``.
         filename: The file's name in the hub cache.
-        what: What the file holds, for the error message.
+        what: What the file contains, for the error message.
         source: Where to get the file, for the error message.
 
     Returns:
         The path of an existing file.
 
     Raises:
-        FileNotFoundError: The file is missing; the message says where to put it.
+        FileNotFoundError: The file is missing. The message names the expected path.
     """
     if path is not None:
         resolved = Path(path).expanduser()
@@ -261,7 +261,7 @@ def build_fid_inception(
         The network in eval mode.
 
     Raises:
-        FileNotFoundError: The weight file is missing (the message says where to put it).
+        FileNotFoundError: The weight file is missing (the message names the expected path).
         RuntimeError: The file's keys or shapes do not match the FID Inception.
     """
     path = resolve_weights_path(

@@ -1,11 +1,11 @@
 """LPIPS perceptual distance (Zhang et al. 2018), version 0.1 with linear heads.
 
-The network follows the ``lpips`` package 0.1.4 (read for its layer layout and constants):
-inputs in [-1, 1] are shifted by (-0.030, -0.088, -0.188) and scaled by (0.458, 0.448,
-0.450) per channel, five ReLU outputs of an ImageNet AlexNet or VGG-16 are taken,
-normalised to unit length over channels, their squared differences are weighted per
-channel by a 1x1 convolution (the "linear head", no bias), averaged over space and
-summed over the five layers.
+The network follows the layer layout and constants of the ``lpips`` package 0.1.4.
+Inputs in [-1, 1] are shifted by (-0.030, -0.088, -0.188) and scaled by (0.458, 0.448,
+0.450) per channel. Five ReLU outputs of an ImageNet AlexNet or VGG-16 are normalised to
+unit length over channels. Their squared differences are weighted per channel by a 1x1
+convolution without bias (the "linear head"), averaged over space and summed over the
+five layers.
 
 Two weight files are needed and never downloaded here:
 
@@ -173,7 +173,7 @@ def build_lpips(
         The network in eval mode.
 
     Raises:
-        FileNotFoundError: A weight file is missing (the message says where to put it).
+        FileNotFoundError: A weight file is missing (the message names the expected path).
     """
     model = LPIPS(net)
     _, _, _, backbone_file, head_file = _BACKBONES[net]

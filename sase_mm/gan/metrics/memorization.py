@@ -1,8 +1,8 @@
 """Latent recovery and the memorization test of Webster et al. (2019).
 
-For each target image a latent code is optimised with Adam for a fixed number of steps
-so that the generator reproduces the image; the final distance is the reconstruction
-error. A generator that memorised its training set reconstructs training images better
+For each target image, Adam optimises a latent code for a fixed number of steps so that
+the generator reproduces the image. The final distance is the reconstruction error. A
+generator that memorised its training set reconstructs training images better
 than held-out images of the same distribution, so the two error distributions differ.
 The two-sample Kolmogorov-Smirnov test (``scipy.stats.ks_2samp``) compares them: a small
 p-value (the paper's threshold is 0.01) signals memorization. The mean LPIPS of the
@@ -44,7 +44,7 @@ def latent_synthesizer(model: nn.Module) -> tuple[LatentSynthesizer, tuple[int, 
     """Find the latent-to-image function of a GAN model.
 
     The model either offers ``generate_from_latents(latents)`` and ``latent_shape``, or
-    holds a generator (``generator_ema`` first, then ``generator``) and one of the
+    contains a generator (``generator_ema`` first, then ``generator``) and one of the
     attributes ``latent_dim``, ``noise_size``, ``nz`` or ``z_dim`` (on the model or the
     generator); then the generator is called on latents of shape (B, size) and the
     first output is kept when it returns a list or tuple.
@@ -61,7 +61,9 @@ def latent_synthesizer(model: nn.Module) -> tuple[LatentSynthesizer, tuple[int, 
     if hasattr(model, "generate_from_latents") and hasattr(model, "latent_shape"):
         return model.generate_from_latents, tuple(model.latent_shape)
 
-    generator = getattr(model, "generator_ema", None) or getattr(model, "generator", None)
+    generator = getattr(model, "generator_ema", None)
+    if generator is None:
+        generator = getattr(model, "generator", None)
     if isinstance(generator, nn.Module):
         for owner in (model, generator):
             for name in _LATENT_SIZE_NAMES:
@@ -103,8 +105,8 @@ def recover_latents(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimise one latent per target image so that the generator reproduces it.
 
-    Latents start from N(0, I) and are optimised with Adam on the per-image distance for
-    ``steps`` steps; the generator's weights stay fixed and collect no gradients.
+    Latents start from N(0, I), and Adam optimises them on the per-image distance for
+    ``steps`` steps. The generator's weights stay fixed and collect no gradients.
     Targets of another size than the generator's output are resized (bilinear,
     antialiased) to the output size.
 
@@ -189,7 +191,7 @@ def memorization_test(
         ``heldout_error_mean`` and the per-image ``train_errors`` / ``heldout_errors``.
 
     Raises:
-        ValueError: A set holds no image.
+        ValueError: A set contains no image.
     """
     for name, images in (("training", train_images), ("held-out", heldout_images)):
         if len(images) == 0:

@@ -67,8 +67,8 @@ def sifid_pairs(
 ) -> list[float]:
     """Compute SIFID for each (real, fake) pair.
 
-    A single real image is compared with every fake image (samples of one SinGAN);
-    otherwise real and fake images are paired in order and their counts must match.
+    A single real image is compared with every fake image (samples of one SinGAN).
+    Otherwise real and fake images are paired in order, and their counts must match.
 
     Args:
         real_images: Float images in [0, 1], shape (M, 3, H, W).
