@@ -115,6 +115,8 @@ def test_sifid_matches_per_pixel_frechet(inception):
     assert sifid(images[0], images[1], inception) == pytest.approx(expected, rel=1e-6)
 
 
+# The twice-divided images are nearly constant, so scipy warns that sqrtm meets a singular matrix.
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
 def test_sifid_divides_by_255_once(tmp_path, inception):
     images = random_images(2, 48, seed=2)
     real_path, fake_path = write_images(tmp_path, images)
@@ -246,3 +248,14 @@ def test_random_inception_features_vary(inception):
     features = inception(torch.rand(4, 3, 80, 80)).numpy()
     assert np.isfinite(features).all()
     assert features.std(axis=0).max() > 0
+
+
+def test_latent_recovery_rejects_no_grad_function():
+    generator = LinearGenerator().eval()
+
+    @torch.no_grad()
+    def synthesize(latents):
+        return generator(latents)
+
+    with pytest.raises(TypeError, match="without gradients"):
+        recover_latents(synthesize, torch.rand(2, 3, 8, 8), (8,), steps=1, progress=False)

@@ -182,11 +182,39 @@ def test_cli_on_folders_writes_json(folders, tmp_path, monkeypatch):
     assert result["FID"] == pytest.approx(0.0, abs=1e-6)
     assert result["coverage"] == 1.0
 
-    # A changed file time invalidates the cache.
-    first = sorted((folders / "real").iterdir())[0]
-    os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 10**9))
-    assert _run_cli(*common, "--fake", folders / "fake", "--out", out, "--metrics", "fid") == 0
+
+def test_feature_cache_keys(tmp_path, monkeypatch):
+    calls = []
+    original = features_module.extract_features
+
+    def counting_extract(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(features_module, "extract_features", counting_extract)
+    folder = tmp_path / "images"
+    write_images(folder, random_images(3, 16, seed=5))
+    torch.manual_seed(0)
+    extractor = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 4))
+    cache = tmp_path / "cache"
+
+    first = features_module.folder_features(folder, extractor, cache_dir=cache, progress=False)
+    again = features_module.folder_features(folder, extractor, cache_dir=cache, progress=False)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first, again)
+    assert not list(cache.glob("*.tmp"))
+
+    # A changed modification time, or other extractor weights, computes the features anew.
+    image = sorted(folder.iterdir())[0]
+    os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns + 10**9))
+    features_module.folder_features(folder, extractor, cache_dir=cache, progress=False)
     assert len(calls) == 2
+    with torch.no_grad():
+        extractor[1].weight.add_(1.0)
+    changed = features_module.folder_features(folder, extractor, cache_dir=cache, progress=False)
+    assert len(calls) == 3
+    assert not np.allclose(changed, first)
+    assert len(list(cache.glob("images-*.npz"))) == 3
 
 
 def test_cli_single_image_metrics(folders, tmp_path):
@@ -283,3 +311,31 @@ def test_cli_rejects_missing_sources(folders, tmp_path):
             "--fake", str(folders / "fake"), "--metrics", "memorization",
             "--out", str(tmp_path / "a.json"),
         ])
+
+
+def test_cli_evaluates_fastgan_checkpoint(folders, tmp_path):
+    from _fastgan_testing import tiny_config
+    from mmengine.registry import init_default_scope
+
+    cfg = tiny_config("fastgan_sase_256_diffaug", str(folders / "real"), str(tmp_path / "work"))
+    config = tmp_path / "fastgan.py"
+    cfg.dump(str(config))
+    init_default_scope("sase_gan")
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "fastgan.pth"
+    torch.save({"state_dict": MODELS.build(cfg.model).state_dict()}, checkpoint)
+    out = tmp_path / "fastgan.json"
+
+    code = _run_cli(
+        "--config", config, "--checkpoint", checkpoint, "--num-samples", 6, "--batch-size", 3,
+        "--real", folders / "real", "--metrics", "kid", "prdc", "memorization",
+        "--kid-subset-size", 6, "--kid-subsets", 3, "--no-cache",
+        "--train", folders / "train", "--heldout", folders / "heldout", "--recovery-steps", 2,
+        "--inception-weights", inception_weights_file(), "--out", out,
+    )
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["num_fake"] == 6
+    assert math.isfinite(result["KID"])
+    assert 0 <= result["coverage"] <= 1
+    assert len(result["memorization"]["heldout_errors"]) == 4

@@ -41,13 +41,14 @@ _LATENT_SIZE_NAMES = ("latent_dim", "noise_size", "nz", "z_dim")
 
 
 def latent_synthesizer(model: nn.Module) -> tuple[LatentSynthesizer, tuple[int, ...]]:
-    """Find the latent-to-image function of a GAN model.
+    """Find the differentiable latent-to-image function of a GAN model.
 
-    The model either offers ``generate_from_latents(latents)`` and ``latent_shape``, or
-    contains a generator (``generator_ema`` first, then ``generator``) and one of the
-    attributes ``latent_dim``, ``noise_size``, ``nz`` or ``z_dim`` (on the model or the
-    generator); then the generator is called on latents of shape (B, size) and the
-    first output is kept when it returns a list or tuple.
+    The model either contains a generator (``generator_ema`` first, then ``generator``)
+    and one of the attributes ``latent_dim``, ``noise_size``, ``nz`` or ``z_dim`` (on the
+    model or the generator), or offers ``generate_from_latents(latents)`` and
+    ``latent_shape``. A generator module is called on latents of shape (B, size), and its
+    first output is kept when it returns a list or tuple. The generator path comes first
+    because sampling methods such as ``generate_from_latents`` often run without gradients.
 
     Args:
         model: The GAN model.
@@ -58,9 +59,6 @@ def latent_synthesizer(model: nn.Module) -> tuple[LatentSynthesizer, tuple[int, 
     Raises:
         TypeError: The model exposes neither form.
     """
-    if hasattr(model, "generate_from_latents") and hasattr(model, "latent_shape"):
-        return model.generate_from_latents, tuple(model.latent_shape)
-
     generator = getattr(model, "generator_ema", None)
     if generator is None:
         generator = getattr(model, "generator", None)
@@ -75,10 +73,13 @@ def latent_synthesizer(model: nn.Module) -> tuple[LatentSynthesizer, tuple[int, 
 
                     return synthesize, (size,)
 
+    if hasattr(model, "generate_from_latents") and hasattr(model, "latent_shape"):
+        return model.generate_from_latents, tuple(model.latent_shape)
+
     raise TypeError(
         f"{type(model).__name__} exposes no latent-to-image function: latent recovery needs "
-        "generate_from_latents(latents) with latent_shape, or a generator / generator_ema "
-        f"module with one of the attributes {', '.join(_LATENT_SIZE_NAMES)}"
+        "a generator / generator_ema module with one of the attributes "
+        f"{', '.join(_LATENT_SIZE_NAMES)}, or generate_from_latents(latents) with latent_shape"
     )
 
 
@@ -157,6 +158,12 @@ def recover_latents(
         optimizer = torch.optim.Adam([latents], lr=learning_rate)
         for _ in range(steps):
             images = (synthesize(latents) + 1) / 2
+            if not images.requires_grad:
+                raise TypeError(
+                    "the latent-to-image function returned images without gradients, so latent "
+                    "recovery cannot optimise the latents; pass a function that does not run "
+                    "under torch.no_grad"
+                )
             loss = _reconstruction_error(images, batch, distance, lpips).sum()
             (latents.grad,) = torch.autograd.grad(loss, [latents])
             optimizer.step()
