@@ -8,6 +8,7 @@ import math
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,20 @@ def test_time_alternating_reverses_order():
     assert calls[3:] == ['a', 'b', 'c', 'c', 'b', 'a', 'a', 'b', 'c']
     assert {name: len(values) for name, values in samples.items()} == {'a': 3, 'b': 3, 'c': 3}
     assert all(value >= 0 for values in samples.values() for value in values)
+
+
+def test_time_alternating_lengthens_short_samples():
+    calls = []
+
+    def sleep_briefly():
+        calls.append(1)
+        time.sleep(0.002)
+
+    samples = time_alternating({'sleep': sleep_briefly}, rounds=2, warmup=1, min_sample_s=0.02)
+
+    # The warm-up call takes >= 2 ms, so a sample needs at most 10 calls.
+    assert 3 <= len(calls) <= 1 + 2 * 10
+    assert all(value >= 0.002 for value in samples['sleep'])
 
 
 def test_time_alternating_rejects_bad_arguments():
@@ -98,7 +113,7 @@ def test_layer_sweep_keeps_pixels_per_call():
     layers = {'conv': nn.Conv2d(4, 4, 3, padding=1), 'MHSA': MultiHeadSelfAttention2d(4, 2)}
 
     points = run_layer_sweep(layers, width=4, sides=(2, 4), pixels_per_call=16, rounds=2,
-                             device=torch.device('cpu'), channels_last=True)
+                             device=torch.device('cpu'), channels_last=True, min_sample_s=0.001)
 
     assert [(point.side, point.batch_size, point.pixels) for point in points] == [(2, 4, 16),
                                                                                  (4, 1, 16)]

@@ -82,7 +82,7 @@ def _forward_function(layer: nn.Module, inputs: torch.Tensor) -> Callable[[], ob
 
 def run_layer_sweep(layers: Dict[str, nn.Module], width: int, sides: Sequence[int],
                     pixels_per_call: int, rounds: int, device: torch.device,
-                    channels_last: bool, warmup: int = 1,
+                    channels_last: bool, warmup: int = 1, min_sample_s: float = 0.2,
                     log: Optional[Callable[[str], None]] = None) -> List[SweepPoint]:
     """Time each layer's inference forward pass at every side.
 
@@ -96,6 +96,8 @@ def run_layer_sweep(layers: Dict[str, nn.Module], width: int, sides: Sequence[in
         device: Where the layers and inputs live.
         channels_last: Feed channels-last inputs (layers converted too).
         warmup: Untimed calls per layer before each side's rounds.
+        min_sample_s: Repeat calls within a sample until it lasts about this
+            long (see ``time_alternating``).
         log: Progress callback.
 
     Returns:
@@ -118,7 +120,7 @@ def run_layer_sweep(layers: Dict[str, nn.Module], width: int, sides: Sequence[in
         inputs = inputs.contiguous(memory_format=memory_format)
         candidates = {name: _forward_function(layer, inputs) for name, layer in layers.items()}
         seconds = time_alternating(candidates, rounds=rounds, warmup=warmup,
-                                   synchronize=synchronizer(device))
+                                   synchronize=synchronizer(device), min_sample_s=min_sample_s)
         points.append(SweepPoint(side, batch_size, seconds))
         if log is not None:
             log(f'layer sweep {side}x{side} (batch {batch_size}): ' + ', '.join(

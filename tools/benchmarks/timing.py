@@ -8,6 +8,7 @@ that neither candidate always runs first after the other's cache footprint.
 """
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
@@ -34,6 +35,7 @@ def time_alternating(
         warmup: int = 1,
         repeats: int = 1,
         synchronize: Optional[Callable[[], None]] = None,
+        min_sample_s: float = 0.0,
 ) -> Dict[str, List[float]]:
     """Time each candidate once per round, alternating the order every round.
 
@@ -46,6 +48,10 @@ def time_alternating(
             growth, cuDNN autotuning) stays out of the samples.
         repeats: Calls per sample; the sample is their mean time.
         synchronize: Called before each clock read; see ``synchronizer``.
+        min_sample_s: Raise a candidate's calls per sample above ``repeats``
+            until one sample lasts about this long, judged from the last
+            warm-up call. Short samples are at the mercy of a single
+            scheduler preemption on a loaded machine.
 
     Returns:
         Name to the list of per-call seconds, one entry per round, in round
@@ -63,10 +69,16 @@ def time_alternating(
         raise ValueError(f'warmup must be >= 0, got {warmup}')
     synchronize = synchronize or (lambda: None)
 
-    for function in candidates.values():
+    calls_per_sample = {name: repeats for name in candidates}
+    for name, function in candidates.items():
         for _ in range(warmup):
+            synchronize()
+            start = time.perf_counter()
             function()
-    synchronize()
+            synchronize()
+            seconds = time.perf_counter() - start
+        if warmup and min_sample_s > 0:
+            calls_per_sample[name] = max(repeats, math.ceil(min_sample_s / max(seconds, 1e-9)))
 
     names = list(candidates)
     samples: Dict[str, List[float]] = {name: [] for name in names}
@@ -76,10 +88,10 @@ def time_alternating(
             function = candidates[name]
             synchronize()
             start = time.perf_counter()
-            for _ in range(repeats):
+            for _ in range(calls_per_sample[name]):
                 function()
             synchronize()
-            samples[name].append((time.perf_counter() - start) / repeats)
+            samples[name].append((time.perf_counter() - start) / calls_per_sample[name])
     return samples
 
 
