@@ -1,0 +1,20 @@
+# FastGAN at 1024 px with SASE (eqs. 4-5) skip layers and ADA (target 0.6, p from 0 to 1 in 10k iterations).
+_base_ = ['./_base_/fastgan_runtime.py']
+# SASE paper, appendix A.2: key dilations 2, 2, 4 at the source stages 8, 16, 32, and
+# Gaussian noise with zero mean and unit variance on the key maps at 1024 px.
+
+im_size = 1024
+
+model = dict(
+    generator=dict(
+        im_size=1024,
+        skip_layer=dict(type='SASE', groups=4, reduction=16, key_depth=2, query_activation='sigmoid',
+                        residual=False, key_noise='fixed', key_noise_std=1.0),
+        skip_layer_stage_cfgs={8: dict(dilation=2), 16: dict(dilation=2), 32: dict(dilation=4)},
+    ),
+    discriminator=dict(im_size=1024),
+    augment=dict(
+        _delete_=True, type='AdaptiveAugment', target=0.6, speed_iters=10000, interval=4),
+)
+
+train_dataloader = dict(dataset=dict(im_size=1024))

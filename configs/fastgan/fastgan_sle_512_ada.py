@@ -1,0 +1,16 @@
+# FastGAN at 512 px with SLE (the FastGAN baseline) skip layers and ADA (target 0.6, p from 0 to 1 in 10k iterations).
+_base_ = ['./_base_/fastgan_runtime.py']
+
+im_size = 512
+
+model = dict(
+    generator=dict(
+        im_size=512,
+        skip_layer=dict(type='SLE'),
+    ),
+    discriminator=dict(im_size=512),
+    augment=dict(
+        _delete_=True, type='AdaptiveAugment', target=0.6, speed_iters=10000, interval=4),
+)
+
+train_dataloader = dict(dataset=dict(im_size=512))
