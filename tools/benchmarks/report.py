@@ -10,6 +10,7 @@ import torch
 
 from tools.benchmarks.classification import SpeedResult
 from tools.benchmarks.complexity import PAPER_CLASSIFICATION, Complexity, PaperFigures
+from tools.benchmarks.gan import iteration_time_ratio
 from tools.benchmarks.layer_sweep import SweepPoint
 from tools.benchmarks.settings import Settings
 from tools.benchmarks.targets import Target
@@ -133,8 +134,11 @@ def _render_complexity(results: Results) -> List[str]:
     lines += _table(['Model', 'Paper row', 'Params', 'Paper params', 'GMACs', 'Paper GFLOPs',
                      'Operators not counted'], rows)
     if results.gan_complexity:
-        lines += ['GAN generators (parameters of the generator alone, as the paper counts; '
-                  'paper figures from its Tables 5 and 7):', '']
+        lines += ['GAN generators, parameters of the generator alone as the SASE paper counts '
+                  'them, paper figures from its Tables 5 (FastGAN) and 7 (SinGAN family). '
+                  'FastGAN MACs are one generator pass; SinGAN MACs are the finest scale\'s '
+                  'generator (ConSinGAN: its whole generator), and SinGAN parameters cover '
+                  'all scales.', '']
         rows = []
         for row in results.gan_complexity:
             rows.append([
@@ -254,16 +258,18 @@ def _render_sweep(results: Results) -> List[str]:
 def _render_fastgan(results: Results) -> List[str]:
     lines = [
         '## FastGAN training iteration', '',
-        f'One training iteration (discriminator and generator updates) at batch '
-        f'{results.settings.gan_batch_size}, median of {results.settings.gan_rounds} '
-        'alternating rounds of the per-round ratio.', '',
+        'One training iteration of the repository\'s `fastgan_{sase,sle}_{size}_diffaug.py` '
+        'configs (discriminator update, generator update, EMA update), with an L1 '
+        'reconstruction loss in place of LPIPS, whose VGG weights a clean machine lacks. '
+        f'Median of {results.settings.gan_rounds} alternating rounds of the per-round ratio.',
+        '',
     ]
     rows = []
     for size, seconds in results.fastgan_seconds.items():
-        names = list(seconds)
-        ratio = median([a / b for a, b in zip(seconds[names[0]], seconds[names[1]])])
-        rows.append([f'{size}x{size}', f'{ratio:.3f}x'])
-    return lines + _table(['Resolution', 'SASE-FastGAN / SLE-FastGAN iteration time'], rows)
+        rows.append([f'{size}x{size}', str(results.settings.gan_batch_sizes[size]),
+                     f'{iteration_time_ratio(seconds):.3f}x'])
+    return lines + _table(['Resolution', 'Batch', 'SASE-FastGAN / SLE-FastGAN iteration time'],
+                          rows)
 
 
 def render_report(results: Results) -> str:

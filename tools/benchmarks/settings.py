@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Dict, Tuple
 
 __all__ = ['Settings', 'FULL', 'QUICK', 'PEERS', 'REFERENCE', 'TIMM_BOT_MODELS']
 
@@ -33,7 +33,10 @@ class Settings:
         sweep_pixels_per_call: Batch times side squared of every sweep call.
         sweep_rounds: Alternating rounds per sweep side.
         gan_sizes: FastGAN resolutions timed.
-        gan_batch_size: Images per FastGAN training iteration.
+        fastgan_complexity_sizes: FastGAN resolutions whose generator is counted.
+        singan_heights: SinGAN-family output sizes counted, of Table 7's
+            ``'165x250'`` (the training image) and ``'330x250'`` (twice its height).
+        gan_batch_sizes: Images per FastGAN training iteration, by resolution.
         gan_rounds: Alternating rounds per FastGAN resolution.
     """
 
@@ -50,7 +53,9 @@ class Settings:
     sweep_pixels_per_call: int
     sweep_rounds: int
     gan_sizes: Tuple[int, ...]
-    gan_batch_size: int
+    fastgan_complexity_sizes: Tuple[int, ...]
+    singan_heights: Tuple[str, ...]
+    gan_batch_sizes: Dict[int, int]
     gan_rounds: int
 
     def replace(self, **changes) -> 'Settings':
@@ -71,7 +76,11 @@ FULL = Settings(
     sweep_pixels_per_call=2 * 112 * 112,
     sweep_rounds=5,
     gan_sizes=(256, 1024),
-    gan_batch_size=8,
+    fastgan_complexity_sizes=(256, 1024),
+    singan_heights=('165x250', '330x250'),
+    # The FastGAN recipe's batch 8 at 256. At 1024 batch 8 would need well
+    # over 10 GiB on CPU, so the ratio is taken at batch 2.
+    gan_batch_sizes={256: 8, 1024: 2},
     gan_rounds=5,
 )
 
@@ -81,7 +90,7 @@ QUICK = Settings(
     mode='quick',
     complexity_models=('sase_resnet50', 'resnet50', 'bot_s1_50'),
     complexity_size=224,
-    speed_models=('resnet50', 'bot_s1_50'),
+    speed_models=('resnet50',),
     memory_models=('resnet50',),
     batch_size=2,
     img_size=128,
@@ -91,6 +100,8 @@ QUICK = Settings(
     sweep_pixels_per_call=56 * 56,
     sweep_rounds=3,
     gan_sizes=(256,),
-    gan_batch_size=2,
+    fastgan_complexity_sizes=(256,),
+    singan_heights=('165x250',),
+    gan_batch_sizes={256: 2},
     gan_rounds=3,
 )
