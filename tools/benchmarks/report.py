@@ -16,7 +16,8 @@ from tools.benchmarks.settings import Settings
 from tools.benchmarks.targets import Target
 from tools.benchmarks.timing import median
 
-__all__ = ['Results', 'describe_machine', 'render_report', 'write_atomically']
+__all__ = ['Results', 'convolution_rate', 'describe_machine', 'render_report',
+           'write_atomically']
 
 MIB = 2 ** 20
 
@@ -214,12 +215,13 @@ def _render_operators(results: Results) -> List[str]:
     for name, seconds in results.operator_seconds.items():
         total = sum(seconds.values())
         row = [f'`{name}`'] + [f'{seconds[category] / total:.0%}' for category in categories]
-        rate = _convolution_rate(results, name)
+        rate = convolution_rate(results, name)
         rows.append(row + [f'{rate:.1f}' if rate else '-'])
     return lines + _table(['Model'] + categories + ['Convolution GMAC/s'], rows)
 
 
-def _convolution_rate(results: Results, name: str) -> Optional[float]:
+def convolution_rate(results: Results, name: str) -> Optional[float]:
+    """Return fvcore's convolution MACs over the profiled convolution seconds, in GMAC/s."""
     seconds = results.operator_seconds.get(name, {}).get('convolution')
     macs = results.convolution_macs.get(name)
     if not seconds or not macs:

@@ -32,6 +32,7 @@ class Settings:
         sweep_sides: Image sides of the layer sweep.
         sweep_pixels_per_call: Batch times side squared of every sweep call.
         sweep_rounds: Alternating rounds per sweep side.
+        sweep_min_sample_s: Seconds of calls that make one sweep sample.
         gan_sizes: FastGAN resolutions timed.
         fastgan_complexity_sizes: FastGAN resolutions whose generator is counted.
         singan_heights: SinGAN-family output sizes counted, of Table 7's
@@ -52,6 +53,7 @@ class Settings:
     sweep_sides: Tuple[int, ...]
     sweep_pixels_per_call: int
     sweep_rounds: int
+    sweep_min_sample_s: float
     gan_sizes: Tuple[int, ...]
     fastgan_complexity_sizes: Tuple[int, ...]
     singan_heights: Tuple[str, ...]
@@ -75,6 +77,7 @@ FULL = Settings(
     sweep_sides=(14, 28, 56, 112),
     sweep_pixels_per_call=2 * 112 * 112,
     sweep_rounds=5,
+    sweep_min_sample_s=0.2,
     gan_sizes=(256, 1024),
     fastgan_complexity_sizes=(256, 1024),
     singan_heights=('165x250', '330x250'),
@@ -85,7 +88,7 @@ FULL = Settings(
 )
 
 # Same code paths at a fraction of the work: a CI smoke test, not a measurement
-# to quote. Ratios at 128x128 and batch 2 differ from those at 224 and batch 8.
+# to quote. Ratios at 96x96 and batch 2 differ from those at 224 and batch 8.
 QUICK = Settings(
     mode='quick',
     complexity_models=('sase_resnet50', 'resnet50', 'bot_s1_50'),
@@ -93,15 +96,16 @@ QUICK = Settings(
     speed_models=('resnet50',),
     memory_models=('resnet50',),
     batch_size=2,
-    img_size=128,
+    img_size=96,
     rounds=3,
     sweep_width=32,
     sweep_sides=(14, 28, 56),
     sweep_pixels_per_call=56 * 56,
     sweep_rounds=3,
+    sweep_min_sample_s=0.05,
     gan_sizes=(256,),
     fastgan_complexity_sizes=(256,),
     singan_heights=('165x250',),
     gan_batch_sizes={256: 2},
-    gan_rounds=3,
+    gan_rounds=2,
 )
