@@ -261,8 +261,8 @@ def _cpu_seconds() -> float:
 
 
 def _run_section(section: str, function: Callable[[], None]) -> None:
-    # CPU time next to wall time: on a shared machine the wall time says
-    # little, the CPU time bounds what the section costs on idle cores.
+    # CPU time is logged next to wall time because on a shared machine the
+    # wall time is mostly waiting, and the CPU time bounds the idle-core cost.
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     _logger.info('section %s: start', section)
     function()
