@@ -163,27 +163,32 @@ def test_quick_run_writes_complete_report(tmp_path):
 
     completed = subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools' / 'benchmarks' / 'run_benchmarks.py'), '--quick',
-         '--output', str(output), '--note', 'test run'],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+         '--threads', '1', '--output', str(output), '--note', 'test run'],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1200, check=False)
 
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = output.read_text(encoding='utf-8')
     for heading in ('# Benchmarks', '## Machine', '## Targets', '## Parameters and MACs',
                     '## Classification speed and memory', '## Where the forward time goes',
-                    '## Layer sweep'):
+                    '## Layer sweep', '## FastGAN training iteration'):
         assert heading in report
     assert 'NOTE: test run' in report
     assert 'quick mode' in report
     target_rows = [line for line in report.splitlines()
                    if re.match(r'\| .* \| (met|missed|not measured) \|', line)]
-    assert len(target_rows) >= 7
+    assert len(target_rows) == 7
     for row in target_rows:
         cells = [cell.strip() for cell in row.strip('|').split('|')]
         status, shortfall, reason = cells[3], cells[4], cells[5]
-        if status == 'missed' and cells[1] != 'grows':
+        if status == 'missed':
             assert shortfall != '-', row
         if status == 'not measured':
             assert reason != '-', row
     resnet_row = next(line for line in report.splitlines() if line.startswith('| `resnet50` |'))
-    assert '25.56M' in resnet_row
-    assert '4.1' in resnet_row
+    assert '| 25.56M | 25.60M | 4.11G | 4.10G |' in resnet_row
+    sase_row = next(line for line in report.splitlines()
+                    if line.startswith('| `sase_resnet50` |'))
+    assert '| 18.65M | 18.66M | 3.35G | 3.36G |' in sase_row
+    for model in ('SLE-FastGAN', 'SASE-FastGAN', 'SinGAN', 'SLE-SinGAN', 'SASE-SinGAN',
+                  'ConSinGAN'):
+        assert f'| {model} |' in report

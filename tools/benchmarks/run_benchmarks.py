@@ -68,6 +68,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                              'backend); warm-up then includes compilation')
     parser.add_argument('--sections', nargs='+', choices=SECTIONS, default=list(SECTIONS),
                         help='sections to run (default: all)')
+    parser.add_argument('--peers', nargs='+', default=None,
+                        help='peers timed and measured against sase_resnet50 (default: the '
+                             f'mode\'s own; the full mode uses {" ".join(FULL.speed_models)}); '
+                             'timm names or bot_s1_50')
     parser.add_argument('--note', action='append', default=[],
                         help='a note for the report\'s machine section, e.g. that the machine '
                              'was shared; repeatable')
@@ -279,6 +283,9 @@ def main(argv: Optional[List[str]] = None) -> Results:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     settings = QUICK if args.quick else FULL
+    if args.peers:
+        settings = settings.replace(speed_models=tuple(args.peers),
+                                    memory_models=tuple(args.peers))
     command = 'python tools/benchmarks/run_benchmarks.py ' + ' '.join(
         shlex.quote(argument) for argument in (argv if argv is not None else sys.argv[1:]))
     results = Results(settings, command.strip(), device, channels_last=not args.contiguous,
