@@ -12,9 +12,9 @@ fastest kernel.
 
 Every call processes the same number of pixels (``pixels_per_call``): the batch
 shrinks as the image grows. The fixed cost of a call (Python and operator
-dispatch) is then equal at every size, and a layer whose cost is linear in the
-number of pixels shows a flat time per pixel, while attention, quadratic in
-the tokens of one image, grows.
+dispatch) is then equal at every size. A layer whose cost is linear in the
+number of pixels then shows a flat time per pixel, while the time per pixel of
+attention, quadratic in the tokens of one image, grows.
 """
 from __future__ import annotations
 

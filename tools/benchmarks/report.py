@@ -274,8 +274,7 @@ def _render_fastgan(results: Results) -> List[str]:
                           rows)
 
 
-def render_report(results: Results) -> str:
-    """Render the whole markdown report."""
+def _render_header(results: Results) -> List[str]:
     settings = results.settings
     lines = [
         '# Benchmarks', '',
@@ -290,6 +289,12 @@ def render_report(results: Results) -> str:
     if settings.mode != 'full':
         lines += ['NOTE: quick mode uses smaller batches, images and sweeps than the targets '
                   'name; its numbers check that the code runs and are not the measurement.', '']
+    return lines
+
+
+def render_report(results: Results) -> str:
+    """Render the whole markdown report, leaving out sections that did not run."""
+    lines = _render_header(results)
     if results.targets:
         lines += _render_targets(results)
     if results.complexity or results.gan_complexity:
@@ -302,6 +307,7 @@ def render_report(results: Results) -> str:
         lines += _render_sweep(results)
     if results.fastgan_seconds:
         lines += _render_fastgan(results)
+
     if results.skipped:
         lines += ['## Skipped', '']
         lines += _table(['Section', 'Reason'], [[k, v] for k, v in results.skipped.items()])
