@@ -52,6 +52,11 @@ def _divide_exactly(numerator: int, denominator: int, what: str, fix: str) -> in
     return numerator // denominator
 
 
+def _is_channels_last(tensor: torch.Tensor) -> bool:
+    """Return True for a 4-D tensor laid out channels-last and not also contiguous."""
+    return tensor.is_contiguous(memory_format=torch.channels_last) and not tensor.is_contiguous()
+
+
 class SASEAttention(nn.Module):
     """SASE attention layer, a drop-in replacement for a 3x3 convolution.
 
@@ -212,7 +217,15 @@ class SASEAttention(nn.Module):
         query = self.query(x)
         key = self.key(x)
         batch, _, height, width = key.shape
-        logits = (query * key).view(batch, self.groups, self.head_channels, height, width)
+        logits = query * key
+        if _is_channels_last(logits):
+            # Channels are innermost in memory here: a softmax over the last dimension of a
+            # (B, H, W, g, d) view runs on contiguous rows and keeps the channels-last layout,
+            # where a softmax over dimension 2 would first copy the tensor to NCHW.
+            heads_last = logits.permute(0, 2, 3, 1).view(
+                batch, height, width, self.groups, self.head_channels)
+            return heads_last.softmax(dim=-1).permute(0, 3, 4, 1, 2)
+        logits = logits.view(batch, self.groups, self.head_channels, height, width)
         return logits.softmax(dim=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -234,7 +247,7 @@ class SASEAttention(nn.Module):
         value = self.value(x)
         batch, _, height, width = value.shape
         value = value.view(batch, self.groups, self.head_channels, height, width)
-        out = (attention * value).view(batch, self.out_channels, height, width)
+        out = (attention * value).reshape(batch, self.out_channels, height, width)
         return self.pool(out)
 
     def extra_repr(self) -> str:
