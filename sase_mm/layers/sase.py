@@ -218,7 +218,12 @@ class SASEAttention(nn.Module):
         key = self.key(x)
         batch, _, height, width = key.shape
         logits = query * key
-        if _is_channels_last(logits):
+        channels_last = False
+        if not torch.jit.is_scripting():
+            # FX cannot trace a branch on the memory layout; traced graphs take the NCHW path.
+            if not is_fx_tracing():
+                channels_last = _is_channels_last(logits)
+        if channels_last:
             # Channels are innermost in memory here: a softmax over the last dimension of a
             # (B, H, W, g, d) view runs on contiguous rows and keeps the channels-last layout,
             # where a softmax over dimension 2 would first copy the tensor to NCHW.
