@@ -1,0 +1,1 @@
+"""OpenMMLab glue: the SASEResNet backbone registered in MMEngine's root registry."""
