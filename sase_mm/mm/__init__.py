@@ -1,1 +1,18 @@
-"""OpenMMLab glue: the SASEResNet backbone registered in MMEngine's root registry."""
+"""OpenMMLab (MMEngine / MMPretrain / MMDetection) integration of sase_mm.
+
+Importing this package registers its modules in MMEngine's root registries,
+which the mmpretrain and mmdet registries fall back to, so ``type='SASEResNet'``
+resolves under either default scope. Configs import it with
+``custom_imports = dict(imports=['sase_mm'], allow_failed_imports=False)``.
+
+Importing it also allowlists the objects in MMEngine checkpoints for PyTorch's
+``weights_only`` loader (see :mod:`sase_mm.mm.checkpoint_globals`), so that
+``--resume`` and ``load_from`` work with PyTorch >= 2.6.
+"""
+from .checkpoint_globals import allow_mmengine_checkpoint_globals
+from .datasets import GrayToBGR
+from .engine import CPUAutocastOptimWrapper
+
+allow_mmengine_checkpoint_globals()
+
+__all__ = ["CPUAutocastOptimWrapper", "GrayToBGR"]
