@@ -26,7 +26,7 @@ classes = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shi
 metainfo = dict(classes=classes)
 
 # Iterations of the whole run; the warm-up and the two lr steps follow it.
-max_iters = 300
+max_iters = 150
 
 model = dict(
     backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None),
@@ -104,5 +104,5 @@ optim_wrapper = dict(optimizer=dict(lr=0.01))
 
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(by_epoch=False, interval=50, max_keep_ckpts=2))
+    checkpoint=dict(by_epoch=False, interval=25, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)

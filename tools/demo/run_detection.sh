@@ -7,7 +7,7 @@
 #
 # Writes under outputs/detection/. DETECTION_DEMO_ITERS sets the number of
 # training iterations (default 80, about 4 minutes on 2 quiet CPU cores); the model
-# card runs use the config's full 300. The mAP of such a short run is low.
+# card runs use the config's full 150. The mAP of such a short run is low.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,6 +19,10 @@ OUT="outputs/detection"
 DATA="data/fashion_mnist_coco"
 CONFIG="configs/mask_rcnn/sase-resnet50_mask-rcnn_fpn_ms-poly-3x_fashion-mnist-coco.py"
 ITERS="${DETECTION_DEMO_ITERS:-80}"
+if ! [[ "$ITERS" =~ ^[1-9][0-9]*$ ]]; then
+  echo "[detection] invalid DETECTION_DEMO_ITERS=$ITERS; set a positive number of iterations" >&2
+  exit 2
+fi
 WORK_DIR="$OUT/sase-resnet50_mask-rcnn_${ITERS}iters"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
@@ -27,7 +31,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 SCHEDULE=(
   "train_cfg.max_iters=$ITERS"
   "train_cfg.val_interval=$ITERS"
-  "param_scheduler.0.end=$((ITERS / 10))"
+  "param_scheduler.0.end=$((ITERS >= 10 ? ITERS / 10 : 1))"
   "param_scheduler.1.end=$ITERS"
   "param_scheduler.1.milestones=[$((ITERS * 9 / 12)),$((ITERS * 11 / 12))]"
   "default_hooks.checkpoint.interval=$ITERS"
