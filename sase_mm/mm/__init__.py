@@ -11,8 +11,8 @@ Importing it also allowlists the objects in MMEngine checkpoints for PyTorch's
 """
 from .checkpoint_globals import allow_mmengine_checkpoint_globals
 from .datasets import GrayToBGR
-from .engine import CPUAutocastOptimWrapper
+from .engine import CPUAutocastOptimWrapper, RandomStateHook
 
 allow_mmengine_checkpoint_globals()
 
-__all__ = ["CPUAutocastOptimWrapper", "GrayToBGR"]
+__all__ = ["CPUAutocastOptimWrapper", "GrayToBGR", "RandomStateHook"]

@@ -1,18 +1,20 @@
 # SASE-ResNet-50 on Fashion-MNIST with the components of the ResNet Strikes Back
 # A2 recipe (Lamb, BCE loss, Mixup 0.1 + CutMix 1.0, RandAugment, linear warm-up
-# + cosine decay, drop path 0.05), sized to train on 2 CPU cores in about
-# 15 minutes: one process, 32 images per batch, 28x28 inputs, iteration-based.
+# + cosine decay, drop path 0.05), sized for CPUs: one process, 16 images per
+# batch, 28x28 inputs, 200 iterations (3,200 images, about 5 % of one epoch),
+# then top-1 on the first 2,000 of the 10,000 test images. On 2 CPU cores shared
+# with other jobs (load average about 7) one run took about 15 minutes.
 #
 # Prepare the data first (decompresses the Debian package's gzipped IDX files):
 #   python tools/dataset_converters/prepare_fashion_mnist.py --out-dir data/fashion_mnist
-# Train and evaluate on the 10k test images:
-#   python tools/train.py configs/sase_resnet/sase-resnet50_1xb32-rsb-a2_fashion-mnist.py
+# Train, then evaluate on the first 2,000 test images:
+#   python tools/train.py configs/sase_resnet/sase-resnet50_1xb16-rsb-a2_fashion-mnist.py
 # Compare backbones with the same recipe, for example mmpretrain's SE-ResNet-50:
 #   ... --cfg-options model.backbone.type=SEResNet
 _base_ = './sase-resnet50_8xb256-rsb-a2-300e_in1k.py'
 
-max_iters = 1200
-warmup_iters = 60
+max_iters = 200
+warmup_iters = 10
 
 # Fashion-MNIST images are 28x28 greyscale. GrayToBGR replicates the channel so
 # that the ImageNet stem and RandAugment's colour operations apply unchanged.
@@ -56,7 +58,7 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=32,
+    batch_size=16,
     num_workers=1,
     dataset=dict(
         _delete_=True,
@@ -67,8 +69,10 @@ train_dataloader = dict(
         pipeline=train_pipeline),
     sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True))
 
+# Evaluating all 10,000 test images costs about as much CPU time as the whole
+# training run; set val_dataloader.dataset.indices=None to use all of them.
 val_dataloader = dict(
-    batch_size=128,
+    batch_size=64,
     num_workers=1,
     dataset=dict(
         _delete_=True,
@@ -76,6 +80,7 @@ val_dataloader = dict(
         data_root=data_root,
         split='test',
         test_mode=True,
+        indices=2000,
         download=False,
         pipeline=test_pipeline),
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=False))
@@ -118,5 +123,9 @@ default_hooks = dict(
         interval=max_iters,
         max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
+
+# Restores the generators on --resume so that Mixup / CutMix and drop path
+# continue as in an uninterrupted run (the pipeline runs in the worker).
+custom_hooks = [dict(type='RandomStateHook')]
 
 randomness = dict(seed=0, deterministic=False)
