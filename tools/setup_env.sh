@@ -47,7 +47,7 @@ build_mmcv_wheel() {
   log "building mmcv $MMCV_VERSION with CPU ops from its sdist (about 8 minutes on 2 cores)"
   local work
   work="$(mktemp -d)"
-  "$VENV/bin/pip" download -q --no-deps --no-binary=:all: "mmcv==$MMCV_VERSION" -d "$work"
+  "$VENV/bin/pip" download -q --no-deps --no-build-isolation --no-binary=:all: "mmcv==$MMCV_VERSION" -d "$work"
   tar -xzf "$work"/mmcv-"$MMCV_VERSION".tar.gz -C "$work"
   # torch >= 2.10 headers need C++20, but mmcv 2.1.0 hard-codes -std=c++17.
   sed -i 's/-std=c++17/-std=c++20/g' "$work/mmcv-$MMCV_VERSION/setup.py"
