@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "configs" / "sase_resnet"
-FASHION_MNIST_CONFIG = CONFIG_DIR / "sase-resnet50_1xb16-rsb-a2_fashion-mnist.py"
+FASHION_MNIST_CONFIG = CONFIG_DIR / "sase-resnet50_1xb128-rsb-a2_fashion-mnist.py"
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 

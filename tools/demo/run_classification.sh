@@ -2,14 +2,14 @@
 # Classification demo: real photos through timm's pipeline and sase_resnet50,
 # then SASE-ResNet-50 trained on real Fashion-MNIST with the OpenMMLab tools.
 # Training uses a short schedule of the A2-style recipe. The model card's runs
-# use configs/sase_resnet/sase-resnet50_1xb16-rsb-a2_fashion-mnist.py instead.
+# use configs/sase_resnet/sase-resnet50_1xb128-rsb-a2_fashion-mnist.py instead.
 # Writes under outputs/classification/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PYTHON=${PYTHON:-.venv/bin/python}
 OUT=outputs/classification
 DATA=data/fashion_mnist
-CONFIG=configs/sase_resnet/sase-resnet50_1xb16-rsb-a2-short_fashion-mnist.py
+CONFIG=configs/sase_resnet/sase-resnet50_1xb128-rsb-a2-short_fashion-mnist.py
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 echo "--- real photos (scikit-image, scikit-learn) through timm.create_model('sase_resnet50')"

@@ -1,23 +1,25 @@
 # SASE-ResNet-50 on Fashion-MNIST with the components of the ResNet Strikes Back
-# A2 recipe (Lamb, BCE loss, Mixup 0.1 + CutMix 1.0, RandAugment, linear warm-up
-# + cosine decay, drop path 0.05), sized for CPUs: one process, 16 images per
-# batch, 28x28 inputs, 200 iterations (3,200 images, about 5 % of one epoch),
-# then top-1 on the first 2,000 of the 10,000 test images. On 2 CPU cores shared
-# with other jobs (load average about 7) one run took about 15 minutes.
+# A2 recipe: Lamb, BCE loss, Mixup 0.1 + CutMix 1.0, RandAugment, linear warm-up
+# + cosine decay, drop path 0.05. It is sized for CPUs: one process, 128 images
+# per batch, 32x32 inputs and 30 iterations (3,840 images, 6 % of one epoch),
+# then top-1 on the first 2,000 of the 10,000 test images.
+# At 32x32 the step time on a CPU grows little with the batch size because
+# per-operator overhead dominates, hence the large batch and few iterations.
 #
 # Prepare the data first (decompresses the Debian package's gzipped IDX files):
 #   python tools/dataset_converters/prepare_fashion_mnist.py --out-dir data/fashion_mnist
 # Train, then evaluate on the first 2,000 test images:
-#   python tools/train.py configs/sase_resnet/sase-resnet50_1xb16-rsb-a2_fashion-mnist.py
+#   python tools/train.py configs/sase_resnet/sase-resnet50_1xb128-rsb-a2_fashion-mnist.py
 # Compare backbones with the same recipe, for example mmpretrain's SE-ResNet-50:
 #   ... --cfg-options model.backbone.type=SEResNet
 _base_ = './sase-resnet50_8xb256-rsb-a2-300e_in1k.py'
 
-max_iters = 200
-warmup_iters = 10
+max_iters = 30
+warmup_iters = 3
 
 # Fashion-MNIST images are 28x28 greyscale. GrayToBGR replicates the channel so
-# that the ImageNet stem and RandAugment's colour operations apply unchanged.
+# that the ImageNet stem and RandAugment's colour operations apply unchanged,
+# and the images are enlarged to 32x32, the total stride of SASE-ResNet.
 model = dict(
     backbone=dict(norm_cfg=dict(type='BN', requires_grad=True)),
     head=dict(num_classes=10, topk=(1, )))
@@ -36,7 +38,7 @@ train_pipeline = [
     dict(type='GrayToBGR'),
     dict(
         type='RandomResizedCrop',
-        scale=28,
+        scale=32,
         crop_ratio_range=(0.5, 1.0),
         backend='pillow',
         interpolation='bicubic'),
@@ -54,11 +56,12 @@ train_pipeline = [
 
 test_pipeline = [
     dict(type='GrayToBGR'),
+    dict(type='Resize', scale=(32, 32), interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
 
 train_dataloader = dict(
-    batch_size=16,
+    batch_size=128,
     num_workers=1,
     dataset=dict(
         _delete_=True,
@@ -72,7 +75,7 @@ train_dataloader = dict(
 # Evaluating all 10,000 test images costs about as much CPU time as the whole
 # training run; set val_dataloader.dataset.indices=None to use all of them.
 val_dataloader = dict(
-    batch_size=64,
+    batch_size=128,
     num_workers=1,
     dataset=dict(
         _delete_=True,
@@ -116,7 +119,7 @@ train_cfg = dict(
     val_interval=max_iters)
 
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=25),
+    logger=dict(type='LoggerHook', interval=5),
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,

@@ -1,12 +1,12 @@
 # The README demo's schedule: the Fashion-MNIST recipe of
-# sase-resnet50_1xb16-rsb-a2_fashion-mnist.py with half the iterations (100)
+# sase-resnet50_1xb128-rsb-a2_fashion-mnist.py with half the iterations (15)
 # and top-1 on the first 1,000 test images, so that the classification demo
 # (timm photos, data preparation, training, test) fits in about 10 minutes on
 # 2 CPU cores.
-_base_ = './sase-resnet50_1xb16-rsb-a2_fashion-mnist.py'
+_base_ = './sase-resnet50_1xb128-rsb-a2_fashion-mnist.py'
 
-max_iters = 100
-warmup_iters = 5
+max_iters = 15
+warmup_iters = 2
 
 val_dataloader = dict(dataset=dict(indices=1000))
 test_dataloader = val_dataloader
