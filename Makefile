@@ -1,6 +1,6 @@
 # The two README commands: `make demo` (set up, then the main job on real
 # data) and `make test` (set up, then the test suite). Set-up is idempotent.
-PYTHON := .venv/bin/python
+VENV_PYTHON := .venv/bin/python
 FAMILIES := classification detection fastgan singan
 
 .PHONY: setup demo test benchmark-quick benchmark $(addprefix demo-,$(FAMILIES))
@@ -15,10 +15,10 @@ $(addprefix demo-,$(FAMILIES)): demo-%: setup
 	bash tools/demo/run_$*.sh
 
 test: setup
-	$(PYTHON) -m pytest
+	$(VENV_PYTHON) -m pytest
 
 benchmark-quick: setup
-	$(PYTHON) tools/benchmarks/run_benchmarks.py --quick
+	$(VENV_PYTHON) tools/benchmarks/run_benchmarks.py --quick
 
 benchmark: setup
-	$(PYTHON) tools/benchmarks/run_benchmarks.py
+	$(VENV_PYTHON) tools/benchmarks/run_benchmarks.py

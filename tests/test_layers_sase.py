@@ -100,6 +100,33 @@ def test_layer_matches_naive_reference(kwargs):
     torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("kwargs", LAYER_CASES, ids=lambda case: str(case))
+def test_layer_widths_follow_arguments(kwargs):
+    layer = SASEAttention(**kwargs)
+    groups = kwargs.get("groups", 4)
+    in_channels = kwargs["in_channels"]
+    out_channels = kwargs.get("out_channels", in_channels)
+    dilation = kwargs.get("dilation", 1)
+    conv_stride = 1 if kwargs.get("pool_stride", True) else kwargs.get("stride", 1)
+
+    assert layer.query[1].out_channels == in_channels // kwargs.get("se_reduction", 4)
+    assert layer.query[3].out_channels == out_channels
+    assert layer.key[0].out_channels == in_channels // kwargs.get("key_reduction", 4)
+    assert layer.key[3].out_channels == out_channels
+    for conv in (layer.key[0], layer.key[3], layer.value):
+        assert conv.groups == groups
+        assert conv.dilation == (dilation, dilation)
+    assert layer.key[0].stride == layer.value.stride == (conv_stride, conv_stride)
+
+
+def test_fx_symbolic_trace_matches_eager():
+    layer = SASEAttention(16, groups=2, se_reduction=2, key_reduction=2).eval()
+    traced = torch.fx.symbolic_trace(layer)
+    x = torch.randn(1, 16, 9, 9)
+
+    torch.testing.assert_close(traced(x), layer(x))
+
+
 @pytest.mark.parametrize("stride", [1, 2])
 def test_attention_sums_to_one_per_head(stride):
     torch.manual_seed(0)
@@ -179,7 +206,14 @@ def test_device_and_dtype_arguments():
         (dict(in_channels=16, groups=4, key_reduction=8), "key_reduction=8"),
         (dict(in_channels=16, groups=4, se_reduction=8), "se_reduction=8"),
         (dict(in_channels=16, stride=3), "stride"),
-        (dict(in_channels=16, groups=0), "groups"),
+        (dict(in_channels=16, groups=0), "groups must be a positive integer, got 0"),
+        (dict(in_channels=16, groups=None), "groups must be a positive integer, got None"),
+        (dict(in_channels=-4), "in_channels must be a positive integer, got -4"),
+        (dict(in_channels=16, key_reduction=0), "key_reduction must be a positive integer"),
+        (dict(in_channels=16, se_reduction=-2), "se_reduction must be a positive integer"),
+        (dict(in_channels=16, dilation=0), "dilation must be a positive integer, got 0"),
+        (dict(in_channels=16, stride=True), "stride must be 1 or 2, got True"),
+        (dict(in_channels=8, groups=8, key_reduction=1, se_reduction=1), "softmax over one channel"),
     ],
 )
 def test_invalid_configuration_raises(kwargs, message):

@@ -24,13 +24,23 @@ from typing import Optional, Type, Union
 
 import torch
 from torch import nn
+
+try:  # Newer torch releases tell FX symbolic tracing apart from torch.export.
+    from torch.fx._symbolic_trace import is_fx_symbolic_tracing as is_fx_tracing
+except ImportError:
+    from torch.fx._symbolic_trace import is_fx_tracing
 from timm.layers import get_act_layer, get_norm_layer
 
-__all__ = ["SASEAttention"]
+__all__ = ["SASEAttention", "is_fx_tracing"]
 
 _logger = logging.getLogger(__name__)
 
 LayerType = Union[str, Type[nn.Module]]
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
 def _divide_exactly(numerator: int, denominator: int, what: str, fix: str) -> int:
@@ -74,14 +84,16 @@ class SASEAttention(nn.Module):
         pool_stride: Apply ``stride=2`` by average pooling after the attention
             (True) or inside the key and value convolutions (False).
         norm_layer: Normalisation layer of the key branch (class or timm name).
-        act_layer: Activation of the key branch and the SE (class or timm name).
+        act_layer: Activation of the key branch and the SE (class or timm name);
+            a class must accept ``inplace=``.
         device: Device of the parameters.
         dtype: Data type of the parameters.
 
     Raises:
-        ValueError: If a channel count is not divisible by ``groups``, a
-            reduction leaves a head with zero channels, or ``stride`` is not
-            1 or 2.
+        ValueError: If an argument is not a positive integer, a channel
+            count is not divisible by ``groups``, a head would have fewer than 2
+            output channels, a reduction leaves a head with zero channels, or
+            ``stride`` is not 1 or 2.
     """
 
     def __init__(
@@ -101,11 +113,13 @@ class SASEAttention(nn.Module):
     ) -> None:
         super().__init__()
         dd = {"device": device, "dtype": dtype}
-        out_channels = out_channels or in_channels
-        if stride not in (1, 2):
-            raise ValueError(f"stride must be 1 or 2, got {stride}.")
-        if groups < 1:
-            raise ValueError(f"groups must be a positive number of heads, got {groups}.")
+        out_channels = in_channels if out_channels is None else out_channels
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("groups", groups), ("dilation", dilation),
+                            ("key_reduction", key_reduction), ("se_reduction", se_reduction)):
+            _check_positive_int(name, value)
+        if stride not in (1, 2) or isinstance(stride, bool):
+            raise ValueError(f"stride must be 1 or 2, got {stride!r}.")
 
         in_head_channels = _divide_exactly(
             in_channels, groups, "in_channels must split evenly into the heads",
@@ -115,6 +129,11 @@ class SASEAttention(nn.Module):
             out_channels, groups, "out_channels must split evenly into the heads",
             f"Choose groups (now {groups}) that divides out_channels.",
         )
+        if out_head_channels < 2:
+            raise ValueError(
+                f"Each head has {out_head_channels} output channel(s) (out_channels={out_channels}, "
+                f"groups={groups}); the softmax over one channel is constant 1, so use fewer groups."
+            )
         key_head_channels = _divide_exactly(
             in_head_channels, key_reduction,
             f"key_reduction={key_reduction} must leave each head's key branch with channels",
@@ -209,7 +228,8 @@ class SASEAttention(nn.Module):
             ValueError: If ``x`` is not 4-D or has other than ``in_channels`` channels.
         """
         if not torch.jit.is_scripting():
-            self._check_input(x)
+            if not is_fx_tracing():
+                self._check_input(x)
         attention = self.attention(x)
         value = self.value(x)
         batch, _, height, width = value.shape

@@ -1,12 +1,12 @@
 """Reading checkpoint files and comparing their keys with a model, with clear errors."""
 from __future__ import annotations
 
+import argparse
 import logging
 import os
-import pickle
-import zipfile
 from typing import Dict, Iterable, List, Mapping
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -14,8 +14,11 @@ __all__ = ["load_state_dict_file", "check_state_dict", "StateDictMismatch"]
 
 _logger = logging.getLogger(__name__)
 
-# Keys under which training frameworks nest the weights (timm, mmengine, plain DDP scripts).
+# Keys under which training frameworks nest the weights: timm's train.py and
+# MMEngine ('state_dict'), other exporters ('model', 'module').
 _NESTED_KEYS = ("state_dict", "model", "module")
+# Prefixes added by DistributedDataParallel and by torch.compile.
+_WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 _MAX_LISTED_KEYS = 10
 
 
@@ -23,11 +26,45 @@ class StateDictMismatch(ValueError):
     """A state dict whose keys or shapes do not fit the model it is loaded into."""
 
 
+def _metadata_safe_globals() -> list:
+    """Return the non-tensor types that training scripts store beside the weights.
+
+    timm's ``train.py`` stores its ``argparse.Namespace`` and metrics as numpy
+    scalars; reading them keeps ``weights_only=True`` safe because none of
+    these types runs code when unpickled.
+    """
+    core = getattr(np, "_core", None) or np.core
+    found = [argparse.Namespace, np.dtype, core.multiarray.scalar, core.multiarray._reconstruct,
+             np.ndarray]
+    found += [getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith("DType")]
+    return found
+
+
+def _read(path: str) -> object:
+    try:
+        with torch.serialization.safe_globals(_metadata_safe_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types for damaged files.
+        if "Weights only load failed" in str(error):
+            raise ValueError(
+                f"Checkpoint {path!r} contains Python objects that torch.load(weights_only=True) "
+                f"does not load ({str(error).splitlines()[-1].strip()}). If you trust the file, "
+                "save its weights alone with torch.save(torch.load(path, weights_only=False)"
+                "['state_dict'], 'weights.pth') and load that file."
+            ) from error
+        raise ValueError(
+            f"Could not read checkpoint {path!r} ({type(error).__name__}: {error}). The file is "
+            "damaged (for example truncated by an interrupted copy) or was not written by "
+            "torch.save; copy or save it again."
+        ) from error
+
+
 def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
     """Read a state dict from a checkpoint file on the CPU with ``weights_only=True``.
 
     Unwraps the usual nesting (``state_dict``, ``model``, ``module``) and the
-    ``module.`` prefix that ``DistributedDataParallel`` adds.
+    ``module.`` and ``_orig_mod.`` prefixes that ``DistributedDataParallel`` and
+    ``torch.compile`` add.
 
     Args:
         path: Path of a file written by ``torch.save``.
@@ -38,19 +75,13 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
     Raises:
         FileNotFoundError: If ``path`` does not exist.
         ValueError: If the file cannot be read as a PyTorch checkpoint (for
-            example, it is truncated) or holds no tensors.
+            example, it is truncated), stores objects that are unsafe to
+            unpickle, or holds no tensors.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Checkpoint file not found: {path!r}. Check the path.")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"Could not read checkpoint {path!r} ({type(error).__name__}: {error}). The file "
-            "may be truncated or not written by torch.save; re-create it with "
-            "torch.save(model.state_dict(), path)."
-        ) from error
+    checkpoint = _read(path)
 
     for key in _NESTED_KEYS:
         if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get(key), Mapping):
@@ -58,11 +89,16 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
     if not isinstance(checkpoint, Mapping) or not any(
         isinstance(value, torch.Tensor) for value in checkpoint.values()
     ):
-        raise ValueError(f"Checkpoint {path!r} holds no state dict of tensors.")
+        found = sorted(map(str, checkpoint)) if isinstance(checkpoint, Mapping) else type(checkpoint)
+        raise ValueError(
+            f"Checkpoint {path!r} holds no state dict of tensors (found {found}). Save the "
+            "weights with torch.save(model.state_dict(), path)."
+        )
 
     state_dict = {key: value for key, value in checkpoint.items() if isinstance(value, torch.Tensor)}
-    if all(key.startswith("module.") for key in state_dict):
-        state_dict = {key[len("module."):]: value for key, value in state_dict.items()}
+    for prefix in _WRAPPER_PREFIXES:
+        if all(key.startswith(prefix) for key in state_dict):
+            state_dict = {key[len(prefix):]: value for key, value in state_dict.items()}
     return state_dict
 
 
@@ -73,16 +109,16 @@ def _format_keys(keys: List[str]) -> str:
 
 
 def _common_prefix_hint(keys: Iterable[str], expected: Iterable[str]) -> str:
-    """Suggest a prefix to strip when every key carries one the model lacks."""
+    """Suggest a prefix to strip when the checkpoint's keys carry one the model lacks."""
     keys = list(keys)
     expected = set(expected)
-    if not keys:
-        return ""
-    first = keys[0].split(".", 1)[0] + "."
-    if all(key.startswith(first) for key in keys) and any(
-        key[len(first):] in expected for key in keys
-    ):
-        return f" Every checkpoint key starts with {first!r}: strip that prefix first."
+    prefixes = {key.split(".", 1)[0] + "." for key in keys if "." in key}
+    for prefix in sorted(prefixes):
+        stripped = [key[len(prefix):] for key in keys if key.startswith(prefix)]
+        if sum(key in expected for key in stripped) > len(expected) // 2:
+            return (f" Most checkpoint keys start with {prefix!r}: strip that prefix (for "
+                    "OpenMMLab checkpoints, use prefix='backbone.' or the converter in "
+                    "tools/model_converters/).")
     return ""
 
 
@@ -92,6 +128,9 @@ def check_state_dict(
     source: str = "checkpoint",
 ) -> None:
     """Raise if ``state_dict`` does not fit ``model`` key for key and shape for shape.
+
+    Missing ``num_batches_tracked`` buffers are accepted, as
+    ``nn.Module.load_state_dict`` accepts them.
 
     Args:
         model: The module the weights are meant for.
@@ -103,7 +142,9 @@ def check_state_dict(
             the keys whose shapes differ.
     """
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(state_dict))
+    missing = sorted(
+        key for key in set(expected) - set(state_dict) if not key.endswith("num_batches_tracked")
+    )
     unexpected = sorted(set(state_dict) - set(expected))
     mismatched = sorted(
         f"{key} {tuple(state_dict[key].shape)} vs model {tuple(expected[key].shape)}"

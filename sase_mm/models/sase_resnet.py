@@ -30,6 +30,7 @@ from timm.models import (
 from timm.models._manipulate import adapt_input_conv
 
 from sase_mm.layers import SASEAttention
+from sase_mm.layers.sase import is_fx_tracing
 from sase_mm.models._checkpoint import check_state_dict, load_state_dict_file
 
 __all__ = [
@@ -176,6 +177,28 @@ class SASEBottleneck(nn.Module):
         return self.act3(x)
 
 
+def _check_heads(heads: int, key_reduction: int, se_reduction: int, kwargs: Dict[str, Any]) -> None:
+    """Raise unless every stage width splits into heads of at least 2 channels."""
+    base_width = kwargs.get("base_width", 64)
+    widths = [int(channels * base_width / 64)
+              for channels in kwargs.get("channels", (64, 128, 256, 512))]
+    if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1:
+        raise ValueError(f"heads must be a positive integer, got {heads!r}.")
+    for width in widths:
+        if width % heads or width // heads < 2:
+            raise ValueError(
+                f"heads={heads} must divide every stage width {tuple(widths)} into heads of at "
+                f"least 2 channels; choose heads from the common divisors, for example 4."
+            )
+        head_width = width // heads
+        for name, reduction in (("key_reduction", key_reduction), ("se_reduction", se_reduction)):
+            if not isinstance(reduction, int) or reduction < 1 or head_width % reduction:
+                raise ValueError(
+                    f"{name}={reduction!r} must divide every head width "
+                    f"{tuple(w // heads for w in widths)} (stage widths / heads={heads})."
+                )
+
+
 class SASEResNet(ResNet):
     """ResNet with SASE attention in place of every bottleneck 3x3 convolution.
 
@@ -213,6 +236,7 @@ class SASEResNet(ResNet):
         for name in ("block", "block_args", "cardinality"):
             if name in kwargs:
                 raise TypeError(f"SASEResNet sets {name!r} itself; remove it from the arguments.")
+        _check_heads(heads, key_reduction, se_reduction, kwargs)
         block_args = dict(
             heads=heads,
             key_reduction=key_reduction,
@@ -265,7 +289,8 @@ class SASEResNet(ResNet):
                 spatial size below the total stride.
         """
         if not torch.jit.is_scripting():
-            self._check_input(x)
+            if not is_fx_tracing():
+                self._check_input(x)
         x = self.maxpool(self.act1(self.bn1(self.conv1(x))))
 
         if self.grad_checkpointing and not torch.jit.is_scripting():
@@ -280,19 +305,21 @@ class SASEResNet(ResNet):
         """Load weights from a file, adapting the classifier and the input convolution.
 
         timm calls this for ``pretrained=True`` because the model's pretrained
-        config sets ``custom_load``. A classifier of another class count is
-        dropped with a warning (the new one keeps its initialisation); a stem
+        config sets ``custom_load``. The file may hold a timm state dict or an
+        mmpretrain / mmdet checkpoint (``backbone.`` keys, classifier
+        ``head.fc``). A classifier that is absent or has another shape is
+        replaced by the model's newly initialised one, with a warning. A stem
         trained on another number of input channels is adapted as timm does.
 
         Args:
-            checkpoint_path: Path of a state dict saved with ``torch.save``.
+            checkpoint_path: Path of a checkpoint saved with ``torch.save``.
 
         Raises:
             FileNotFoundError: If the file does not exist.
             ValueError: If the file is unreadable, or its keys or shapes do not
                 fit this architecture (the message lists which).
         """
-        state_dict = load_state_dict_file(checkpoint_path)
+        state_dict = _from_openmmlab_layout(load_state_dict_file(checkpoint_path))
         own = self.state_dict()
 
         stem_key = "conv1.weight"
@@ -301,21 +328,52 @@ class SASEResNet(ResNet):
                          stem_key, state_dict[stem_key].shape[1], self.in_chans)
             state_dict[stem_key] = adapt_input_conv(self.in_chans, state_dict[stem_key])
 
-        classifier_keys = [key for key in ("fc.weight", "fc.bias") if key in state_dict]
-        if classifier_keys and any(
-            key not in own or own[key].shape != state_dict[key].shape for key in classifier_keys
+        own_classifier = {key: value for key, value in own.items() if key.startswith("fc.")}
+        file_classifier = {key: value for key, value in state_dict.items() if key.startswith("fc.")}
+        if not file_classifier and own_classifier:
+            _logger.warning("Checkpoint has no classifier; keeping the model's new one.")
+        elif set(file_classifier) != set(own_classifier) or any(
+            value.shape != own_classifier[key].shape for key, value in file_classifier.items()
         ):
-            _logger.warning(
-                "Checkpoint classifier has shape %s but the model has %d classes; "
-                "keeping the model's new classifier.",
-                tuple(state_dict["fc.weight"].shape), self.num_classes,
-            )
-            for key in classifier_keys:
-                del state_dict[key]
-            state_dict.update({key: value for key, value in own.items() if key.startswith("fc.")})
+            shapes = {key: tuple(value.shape) for key, value in file_classifier.items()}
+            own_shapes = {key: tuple(value.shape) for key, value in own_classifier.items()}
+            _logger.warning("Checkpoint classifier %s does not fit the model's %s; keeping the "
+                            "model's new classifier.", shapes, own_shapes)
+        else:
+            own_classifier = file_classifier
+        state_dict = {key: value for key, value in state_dict.items() if not key.startswith("fc.")}
+        state_dict.update(own_classifier)
 
         check_state_dict(self, state_dict, source=repr(os.fspath(checkpoint_path)))
+        for key, value in own.items():
+            # Older checkpoints lack BN's num_batches_tracked; it does not affect outputs.
+            state_dict.setdefault(key, value)
         self.load_state_dict(state_dict, strict=True)
+
+
+def _from_openmmlab_layout(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """Map an mmpretrain classifier or mmdet detector state dict onto timm's names.
+
+    ``backbone.<key>`` becomes ``<key>`` and mmpretrain's ``head.fc.*`` becomes
+    ``fc.*``; necks and detection heads are dropped. Other layouts pass through.
+    """
+    backbone_prefix, classifier_prefix = "backbone.", "head.fc."
+    if not any(key.startswith(backbone_prefix) for key in state_dict):
+        return state_dict
+    converted = {
+        key[len(backbone_prefix):]: value
+        for key, value in state_dict.items()
+        if key.startswith(backbone_prefix)
+    }
+    converted.update({
+        "fc." + key[len(classifier_prefix):]: value
+        for key, value in state_dict.items()
+        if key.startswith(classifier_prefix)
+    })
+    dropped = len(state_dict) - len(converted)
+    if dropped:
+        _logger.info("Dropped %d non-backbone keys of an OpenMMLab checkpoint.", dropped)
+    return converted
 
 
 def pretrained_cache_path(variant: str) -> str:

@@ -85,7 +85,7 @@ def main(argv: List[str] | None = None) -> None:
         features = model.forward_features(batch)
 
     _logger.info("features %s, logits %s", tuple(features.shape), tuple(logits.shape))
-    _logger.info("CPU time per image: %.1f ms (%d threads, batch %d, mean of %d passes)",
+    _logger.info("wall-clock time per image: %.1f ms (%d threads, batch %d, mean of %d passes)",
                  1000 * elapsed / len(photos), torch.get_num_threads(), len(photos), args.repeats)
     probabilities = logits.softmax(dim=-1)
     for (name, photo), row in zip(photos.items(), probabilities):
