@@ -34,6 +34,11 @@ def test_out_indices_shapes_and_negative_index():
     assert model.stage_reductions == (4, 8, 16, 32)
 
 
+def test_small_input_is_rejected():
+    with pytest.raises(ValueError, match=r"H, W >= 32, got \(1, 3, 28, 28\)"):
+        _backbone()(torch.randn(1, 3, 28, 28))
+
+
 def test_matches_timm_network():
     torch.manual_seed(0)
     reference = timm.create_model("sase_resnet26", num_classes=0).eval()
