@@ -1,8 +1,8 @@
-# The README demo's schedule: the Fashion-MNIST recipe of
+# The README demo's schedule. It is the Fashion-MNIST recipe of
 # sase-resnet50_1xb128-rsb-a2_fashion-mnist.py with half the iterations (15)
-# and top-1 on the first 1,000 test images, so that the classification demo
-# (timm photos, data preparation, training, test) fits in about 10 minutes on
-# 2 CPU cores.
+# and top-1 on the first 1,000 test images. The classification demo (timm
+# photos, data preparation, training, test) should then fit in about 10 minutes
+# on 2 quiet CPU cores, an estimate from the CPU time of the longer run.
 _base_ = './sase-resnet50_1xb128-rsb-a2_fashion-mnist.py'
 
 max_iters = 15

@@ -1,7 +1,7 @@
 """Count the FLOPs and parameters of a model built from an mmpretrain or mmdet config.
 
-The count covers ``model.extract_feat`` (backbone and neck), as in
-OpenMMLab's ``get_flops.py``. It comes from ``mmengine.analysis``, which
+The FLOPs cover ``model.extract_feat`` (backbone and neck), as in
+OpenMMLab's ``get_flops.py``, and the parameters the whole model. It comes from ``mmengine.analysis``, which
 follows fvcore: one fused multiply-add counts as one FLOP, and operators
 without a counting rule are skipped with a warning. Example::
 
@@ -64,7 +64,8 @@ def main() -> None:
     print(analysis["out_table"])
     print(f"Input shape: {input_shape}")
     print(f"FLOPs (multiply-adds, backbone and neck): {analysis['flops_str']}")
-    print(f"Parameters (backbone and neck): {analysis['params_str']}")
+    # mmengine counts the parameters of the whole model, head included.
+    print(f"Parameters (whole model): {analysis['params_str']}")
 
 
 if __name__ == "__main__":

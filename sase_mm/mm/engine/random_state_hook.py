@@ -49,7 +49,7 @@ class RandomStateHook(Hook):
         state: Optional[Dict] = checkpoint.get("random_state")
         if state is None:
             runner.logger.warning(
-                "the checkpoint holds no random_state (saved without RandomStateHook), "
+                "the checkpoint has no random_state (it was saved without RandomStateHook), "
                 "so random augmentations after resuming differ from an uninterrupted run"
             )
             return
