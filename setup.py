@@ -21,13 +21,20 @@ GAN_REQUIRES = [
     "scipy>=1.10",
     "tqdm>=4.60",
     "pillow>=9.0",
+    # LPIPS linear heads (the backbone weights are the user's file).
+    "lpips==0.1.4",
+    "fvcore>=0.1.5",
 ]
 
 DEV_REQUIRES = [
     "pytest>=8.0",
     "scikit-image>=0.22",
     "scikit-learn>=1.3",
-    "mlxtend>=0.23",
+    "fvcore>=0.1.5",
+    # Reference implementations the metric agreement tests compare against.
+    "prdc==0.2",
+    "torch-fidelity==0.4.0",
+    "pytorch-fid==0.3.0",
 ]
 
 setup(
@@ -40,7 +47,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     packages=find_packages(include=["sase_mm", "sase_mm.*"]),
     install_requires=[
         "torch>=2.0",
