@@ -3,8 +3,9 @@
 # + cosine decay, drop path 0.05. It is sized for CPUs: one process, 128 images
 # per batch, 32x32 inputs and 30 iterations (3,840 images, 6 % of one epoch),
 # then top-1 on the first 2,000 of the 10,000 test images.
-# At 32x32 the step time on a CPU grows little with the batch size because
-# per-operator overhead dominates, hence the large batch and few iterations.
+# It was sized on a heavily shared 2-core machine, where a step of 128 images
+# took little longer than one of 16. On idle cores a step takes about a second,
+# and sase-resnet50_1xb128-rsb-a2-300it_fashion-mnist.py trains 10 times longer.
 #
 # Prepare the data first (decompresses the Debian package's gzipped IDX files):
 #   python tools/dataset_converters/prepare_fashion_mnist.py --out-dir data/fashion_mnist
