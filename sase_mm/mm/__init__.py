@@ -9,10 +9,11 @@ Importing it also allowlists the objects in MMEngine checkpoints for PyTorch's
 ``weights_only`` loader (see :mod:`sase_mm.mm.checkpoint_globals`), so that
 ``--resume`` and ``load_from`` work with PyTorch >= 2.6.
 """
+from .backbones import SASEResNetBackbone
 from .checkpoint_globals import allow_mmengine_checkpoint_globals
 from .datasets import GrayToBGR
-from .engine import CPUAutocastOptimWrapper
+from .engine import CPUAutocastOptimWrapper, RandomStateHook
 
 allow_mmengine_checkpoint_globals()
 
-__all__ = ["CPUAutocastOptimWrapper", "GrayToBGR"]
+__all__ = ["CPUAutocastOptimWrapper", "GrayToBGR", "RandomStateHook", "SASEResNetBackbone"]

@@ -1,6 +1,6 @@
 """Conversion of SASE-ResNet weights between timm, mmpretrain and mmdet layouts.
 
-The OpenMMLab backbone ``SASEResNet`` holds the stem and stages of the timm
+The OpenMMLab backbone ``SASEResNet`` contains the stem and stages of the timm
 network under the same names, so the three layouts differ only in prefixes:
 
 * ``timm``: a flat state dict, backbone keys (``conv1.weight``, ``layer1.0...``)
@@ -52,7 +52,7 @@ def split_checkpoint(checkpoint: dict, source_format: str) -> Tuple[StateDict, O
         classifier as ``{'weight', 'bias'}`` or None when there is none.
 
     Raises:
-        ValueError: If the format is unknown or the checkpoint holds no
+        ValueError: If the format is unknown or the checkpoint contains no
             backbone weights in that format.
     """
     if source_format not in FORMATS:

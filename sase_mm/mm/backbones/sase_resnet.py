@@ -167,7 +167,16 @@ class SASEResNetBackbone(BaseModule):
 
         Returns:
             tuple[torch.Tensor]: The outputs of the stages in ``out_indices``.
+
+        Raises:
+            ValueError: If the height or width is below the total stride (32).
         """
+        min_size = self.stage_reductions[-1]
+        if x.dim() != 4 or min(x.shape[-2:]) < min_size:
+            raise ValueError(
+                f"SASEResNet expects images of shape (B, C, H, W) with H, W >= {min_size}, "
+                f"got {tuple(x.shape)}; resize the images to at least {min_size}x{min_size}"
+            )
         for name in STEM_NAMES:
             x = getattr(self, name)(x)
         outputs = []

@@ -19,7 +19,7 @@ _logger = logging.getLogger(__name__)
 DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 # IDX file names as mmpretrain's FashionMNIST expects them in data_root, with
-# the number of items each file holds (60k train, 10k test).
+# the number of items in each file (60k train, 10k test).
 FASHION_MNIST_FILES = {
     "train-images-idx3-ubyte": 60000,
     "train-labels-idx1-ubyte": 60000,

@@ -1,4 +1,5 @@
-"""Training-loop parts (optimizer wrappers) registered in MMEngine's root registries."""
+"""Training-loop parts (optimizer wrappers, hooks) registered in MMEngine's root registries."""
 from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
+from .random_state_hook import RandomStateHook
 
-__all__ = ["CPUAutocastOptimWrapper"]
+__all__ = ["CPUAutocastOptimWrapper", "RandomStateHook"]

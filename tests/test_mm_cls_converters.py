@@ -1,0 +1,101 @@
+"""Round trips of SASE-ResNet weights between timm, mmpretrain and mmdet layouts."""
+import pytest
+import timm
+import torch
+from mmengine.registry import init_default_scope
+
+import sase_mm  # noqa: F401  (registers the timm models and the OpenMMLab modules)
+from sase_mm.mm.converters import convert_checkpoint, join_checkpoint, split_checkpoint
+
+NUM_CLASSES = 10
+
+
+def _classifier_cfg():
+    return dict(
+        type="ImageClassifier",
+        backbone=dict(type="SASEResNet", depth=26),
+        neck=dict(type="GlobalAveragePooling"),
+        head=dict(type="LinearClsHead", num_classes=NUM_CLASSES, in_channels=2048),
+    )
+
+
+@pytest.fixture(scope="module")
+def timm_model():
+    torch.manual_seed(0)
+    model = timm.create_model("sase_resnet26", num_classes=NUM_CLASSES).eval()
+    # Random BatchNorm statistics, so that a lost buffer changes the logits.
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 1.5)
+    return model
+
+
+@pytest.fixture(scope="module")
+def images():
+    return torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+
+
+def test_round_trip_keeps_logits_and_features(tmp_path, timm_model, images):
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    from mmdet.registry import MODELS as DET_MODELS
+
+    timm_file = tmp_path / "timm.pth"
+    torch.save(timm_model.state_dict(), timm_file)
+    expected_logits = timm_model(images)
+    expected_features = timm_model.forward_features(images)
+
+    convert_checkpoint(timm_file, tmp_path / "cls.pth", "timm", "mmpretrain")
+    init_default_scope("mmpretrain")
+    classifier = PRETRAIN_MODELS.build(_classifier_cfg()).eval()
+    checkpoint = torch.load(tmp_path / "cls.pth", map_location="cpu", weights_only=True)
+    classifier.load_state_dict(checkpoint["state_dict"], strict=True)
+    # The pooling differs (mmpretrain's AdaptiveAvgPool2d, timm's mean), so the
+    # logits agree to float32 rounding and the features below exactly.
+    torch.testing.assert_close(classifier(images, mode="tensor"), expected_logits)
+
+    convert_checkpoint(tmp_path / "cls.pth", tmp_path / "backbone.pth", "mmpretrain", "mmdet")
+    init_default_scope("mmdet")
+    backbone = DET_MODELS.build(
+        dict(
+            type="SASEResNet",
+            depth=26,
+            out_indices=(0, 1, 2, 3),
+            init_cfg=dict(type="Pretrained", checkpoint=str(tmp_path / "backbone.pth")),
+        )
+    )
+    backbone.init_weights()
+    backbone.eval()
+    features = backbone(images)
+    assert [f.shape[1] for f in features] == [256, 512, 1024, 2048]
+    torch.testing.assert_close(features[-1], expected_features, rtol=0, atol=0)
+
+    convert_checkpoint(tmp_path / "cls.pth", tmp_path / "timm_again.pth", "mmpretrain", "timm")
+    restored = timm.create_model("sase_resnet26", num_classes=NUM_CLASSES).eval()
+    restored.load_state_dict(torch.load(tmp_path / "timm_again.pth", weights_only=True), strict=True)
+    torch.testing.assert_close(restored(images), expected_logits, rtol=0, atol=0)
+
+
+def test_detector_checkpoint_keeps_backbone_only(timm_model):
+    detector = {"state_dict": {f"backbone.{k}": v for k, v in timm_model.state_dict().items() if not k.startswith("fc.")}}
+    detector["state_dict"]["neck.lateral_convs.0.conv.weight"] = torch.zeros(1)
+    backbone, classifier = split_checkpoint(detector, "mmdet")
+    assert classifier is None
+    assert "neck.lateral_convs.0.conv.weight" not in backbone
+    assert "conv1.weight" in backbone
+    assert "state_dict" in join_checkpoint(backbone, None, "mmdet")
+
+
+def test_unknown_format_is_rejected(timm_model):
+    with pytest.raises(ValueError, match="unknown checkpoint format 'onnx'"):
+        split_checkpoint(timm_model.state_dict(), "onnx")
+
+
+def test_wrong_layout_names_first_keys():
+    with pytest.raises(ValueError, match="the first keys are: encoder.weight"):
+        split_checkpoint({"encoder.weight": torch.zeros(1)}, "mmpretrain")
+
+
+def test_missing_source_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pth"):
+        convert_checkpoint(tmp_path / "missing.pth", tmp_path / "out.pth", "timm", "mmpretrain")
