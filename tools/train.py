@@ -91,7 +91,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             continue
         # PyTorch rejects persistent workers when num_workers is 0.
         persistent = loader.get("num_workers", 0) > 0
-        merged = ConfigDict(pin_memory=True, persistent_workers=persistent, collate_fn=dict(type="default_collate"))
+        merged = ConfigDict(pin_memory=True, persistent_workers=persistent)
+        if cfg.get("default_scope") == "mmpretrain":
+            # mmpretrain's own train.py stacks samples; mmdet and the GAN configs keep
+            # MMEngine's pseudo_collate, which keeps differently sized images apart.
+            merged.collate_fn = dict(type="default_collate")
         merged.update(loader)
         if args.no_pin_memory:
             merged.pin_memory = False

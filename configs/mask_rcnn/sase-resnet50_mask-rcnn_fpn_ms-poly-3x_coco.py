@@ -10,7 +10,7 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_ms-poly-3x_coco.py'
 
-custom_imports = dict(imports=['sase_mm', 'sase_mm.mm.backbones'], allow_failed_imports=False)
+custom_imports = dict(imports=['sase_mm'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(

@@ -17,7 +17,7 @@
 _base_ = './sase-resnet50_mask-rcnn_fpn_ms-poly-3x_coco.py'
 
 custom_imports = dict(
-    imports=['sase_mm', 'sase_mm.mm.backbones', 'sase_mm.mm.datasets.checked_coco'],
+    imports=['sase_mm', 'sase_mm.mm.datasets.checked_coco'],
     allow_failed_imports=False)
 
 dataset_type = 'CheckedCocoDataset'
