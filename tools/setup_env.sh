@@ -55,7 +55,7 @@ build_mmcv_wheel() {
   trap "rm -rf '$work'" EXIT
   "$VENV/bin/pip" download -q --no-deps --no-build-isolation --no-binary=:all: "mmcv==$MMCV_VERSION" -d "$work"
   tar -xzf "$work"/mmcv-"$MMCV_VERSION".tar.gz -C "$work"
-  # torch >= 2.10 headers need C++20, but mmcv 2.1.0 hard-codes -std=c++17.
+  # torch 2.14's headers need C++20, but mmcv 2.1.0 hard-codes -std=c++17.
   sed -i 's/-std=c++17/-std=c++20/g' "$work/mmcv-$MMCV_VERSION/setup.py"
   mkdir -p "$WHEELS"
   local force_cuda=0
