@@ -275,8 +275,10 @@ def test_pretrained_other_architecture_lists_keys(tmp_path):
         timm.create_model("sase_resnet26", pretrained=True,
                           pretrained_cfg_overlay=dict(file=str(path)))
     message = str(error.value)
-    assert "missing keys" in message and "layer1.0.attn" in message
-    assert "unexpected keys" in message and "layer1.0.conv2.weight" in message
+    assert "missing keys" in message
+    assert "layer1.0.attn" in message
+    assert "unexpected keys" in message
+    assert "layer1.0.conv2.weight" in message
 
 
 def test_pretrained_other_depth_lists_keys(tmp_path, resnet26):

@@ -95,10 +95,10 @@ class SASEAttention(nn.Module):
         dtype: Data type of the parameters.
 
     Raises:
-        ValueError: If an argument is not a positive integer, a channel
-            count is not divisible by ``groups``, a head would have fewer than 2
-            output channels, a reduction leaves a head with zero channels, or
-            ``stride`` is not 1 or 2.
+        ValueError: If an argument is not a positive integer or ``stride`` is
+            not 1 or 2. Also if a channel count is not divisible by ``groups``,
+            a head would have fewer than 2 output channels, or a reduction
+            leaves a head with zero channels.
     """
 
     def __init__(
@@ -224,9 +224,9 @@ class SASEAttention(nn.Module):
             if not is_fx_tracing():
                 channels_last = _is_channels_last(logits)
         if channels_last:
-            # Channels are innermost in memory here: a softmax over the last dimension of a
-            # (B, H, W, g, d) view runs on contiguous rows and keeps the channels-last layout,
-            # where a softmax over dimension 2 would first copy the tensor to NCHW.
+            # Channels are innermost in memory here, so a softmax over the last dimension of a
+            # (B, H, W, g, d) view runs on contiguous rows and keeps the channels-last layout.
+            # A softmax over dimension 2 would first copy the tensor to NCHW.
             heads_last = logits.permute(0, 2, 3, 1).view(
                 batch, height, width, self.groups, self.head_channels)
             return heads_last.softmax(dim=-1).permute(0, 3, 4, 1, 2)

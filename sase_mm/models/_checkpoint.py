@@ -76,7 +76,7 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
         FileNotFoundError: If ``path`` does not exist.
         ValueError: If the file cannot be read as a PyTorch checkpoint (for
             example, it is truncated), stores objects that are unsafe to
-            unpickle, or holds no tensors.
+            unpickle, or contains no tensors.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -91,7 +91,7 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
     ):
         found = sorted(map(str, checkpoint)) if isinstance(checkpoint, Mapping) else type(checkpoint)
         raise ValueError(
-            f"Checkpoint {path!r} holds no state dict of tensors (found {found}). Save the "
+            f"Checkpoint {path!r} contains no state dict of tensors (found {found}). Save the "
             "weights with torch.save(model.state_dict(), path)."
         )
 
@@ -103,9 +103,9 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
 
 
 def _format_keys(keys: List[str]) -> str:
-    shown = ", ".join(keys[:_MAX_LISTED_KEYS])
-    more = len(keys) - _MAX_LISTED_KEYS
-    return shown + (f" and {more} more" if more > 0 else "")
+    listed = ", ".join(keys[:_MAX_LISTED_KEYS])
+    remaining = len(keys) - _MAX_LISTED_KEYS
+    return listed + (f" and {remaining} more" if remaining > 0 else "")
 
 
 def _common_prefix_hint(keys: Iterable[str], expected: Iterable[str]) -> str:

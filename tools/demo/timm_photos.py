@@ -67,7 +67,7 @@ def main(argv: List[str] | None = None) -> None:
     _logger.info("model %s, %.2f M parameters, %s", args.model,
                  sum(p.numel() for p in model.parameters()) / 1e6, weights)
 
-    # timm's own pipeline: resize, centre crop, normalise as the model's config says.
+    # timm's own pipeline: resize, centre crop and normalise as the model's config specifies.
     data_config = resolve_data_config(model=model)
     transform = create_transform(**data_config)
     _logger.info("data config: %s", data_config)
