@@ -24,8 +24,9 @@ def _reference_attention(query: torch.Tensor, key: torch.Tensor, eps: float) -> 
     return attention
 
 
+@pytest.mark.parametrize("autograd", [True, False], ids=["autograd", "in_place"])
 @pytest.mark.parametrize("residual", [False, True])
-def test_forward_matches_loop_reference(residual):
+def test_forward_matches_loop_reference(residual, autograd):
     torch.manual_seed(0)
     layer = SASESynthesis(8, 6, groups=4, reduction=2, residual=residual).eval()
     source = torch.randn(2, 8, 4, 4)
@@ -36,7 +37,10 @@ def test_forward_matches_loop_reference(residual):
     expected = _reference_attention(query, key, layer.eps)
     if residual:
         expected = expected + 1
-    output = layer(source, target)
+    # Without autograd the layer writes the product into its attention map.
+    with torch.set_grad_enabled(autograd):
+        output = layer(source, target)
+    assert output.requires_grad == autograd
 
     assert query.shape == (2, 4, 6)
     assert key.shape == (2, 4, 8, 8)

@@ -86,16 +86,24 @@ LAYER_CASES = [
 ]
 
 
+@pytest.mark.parametrize("memory_format", [torch.contiguous_format, torch.channels_last],
+                         ids=["nchw", "channels_last"])
+@pytest.mark.parametrize("autograd", [True, False], ids=["autograd", "in_place"])
 @pytest.mark.parametrize("kwargs", LAYER_CASES, ids=lambda case: str(case))
-def test_layer_matches_naive_reference(kwargs):
+def test_layer_matches_naive_reference(kwargs, autograd, memory_format):
     torch.manual_seed(0)
     layer = SASEAttention(**kwargs).double().eval()
     _randomise_batch_norm(layer)
     x = torch.randn(2, kwargs["in_channels"], 11, 13, dtype=torch.float64)
 
     expected = naive_sase(layer, x)
-    actual = layer(x)
+    layer = layer.to(memory_format=memory_format)
+    x = x.contiguous(memory_format=memory_format)
+    # Without autograd the layer writes its products into the key and value maps.
+    with torch.set_grad_enabled(autograd):
+        actual = layer(x)
 
+    assert actual.requires_grad == autograd
     assert actual.shape == expected.shape
     torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)
 

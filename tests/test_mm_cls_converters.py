@@ -77,8 +77,8 @@ def test_round_trip_keeps_logits_and_features(tmp_path, timm_model, images):
 
 
 def test_detector_checkpoint_keeps_backbone_only(timm_model):
-    detector = {"state_dict": {f"backbone.{k}": v for k, v in timm_model.state_dict().items() if not k.startswith("fc.")}}
-    detector["state_dict"]["neck.lateral_convs.0.conv.weight"] = torch.zeros(1)
+    detector = {f"backbone.{k}": v for k, v in timm_model.state_dict().items() if not k.startswith("fc.")}
+    detector["neck.lateral_convs.0.conv.weight"] = torch.zeros(1)
     backbone, classifier = split_checkpoint(detector, "mmdet")
     assert classifier is None
     assert "neck.lateral_convs.0.conv.weight" not in backbone

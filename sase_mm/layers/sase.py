@@ -217,7 +217,14 @@ class SASEAttention(nn.Module):
         query = self.query(x)
         key = self.key(x)
         batch, _, height, width = key.shape
-        logits = query * key
+        in_place = False
+        if not torch.jit.is_scripting():
+            in_place = self._can_write_in_place(query, key)
+        if in_place:
+            # Inference: overwrite the key, a fresh tensor, instead of allocating the product.
+            logits = key.mul_(query)
+        else:
+            logits = query * key
         channels_last = False
         if not torch.jit.is_scripting():
             # FX cannot trace a branch on the memory layout; traced graphs take the NCHW path.
@@ -252,8 +259,30 @@ class SASEAttention(nn.Module):
         value = self.value(x)
         batch, _, height, width = value.shape
         value = value.view(batch, self.groups, self.head_channels, height, width)
-        out = (attention * value).reshape(batch, self.out_channels, height, width)
+        in_place = False
+        if not torch.jit.is_scripting():
+            in_place = self._can_write_in_place(attention, value)
+        if in_place:
+            out = value.mul_(attention)
+        else:
+            out = attention * value
+        out = out.reshape(batch, self.out_channels, height, width)
         return self.pool(out)
+
+    @torch.jit.ignore
+    def _can_write_in_place(self, first: torch.Tensor, second: torch.Tensor) -> bool:
+        """Return True when autograd records no product of ``first`` and ``second``.
+
+        The products of eqs. 12-13 may then overwrite their fresh operand, so
+        each saves allocating one full ``C x H x W`` map (on CPU a fresh large
+        map costs page faults). FX-traced and scripted graphs always take the
+        out-of-place path.
+        """
+        if is_fx_tracing():
+            return False
+        if not torch.is_grad_enabled():
+            return True
+        return not (first.requires_grad or second.requires_grad)
 
     def extra_repr(self) -> str:
         return (

@@ -199,9 +199,10 @@ class SASESynthesis(nn.Module):
         Returns:
             Attention of shape ``(B, C_Y, H_Y, W_Y)``, plus 1 when ``residual`` is set.
         """
-        numerator = torch.einsum("bgc,bghw->bchw", query, key)
+        # Dividing the g key maps before the weighted sum equals dividing its C_Y channels
+        # after it, and it keeps the division, and its backward, off the full-size map.
         denominator = key.sum(dim=1, keepdim=True).clamp_min(self.eps)
-        attention = numerator / denominator
+        attention = torch.einsum("bgc,bghw->bchw", query, key / denominator)
         if self.residual:
             attention = attention + 1
         return attention
@@ -238,7 +239,12 @@ class SASESynthesis(nn.Module):
         if query is None:
             query = self.compute_query(source)
         key = self.compute_key(source, target.shape[-2:])
-        return self.combine(query, key) * target
+        attention = self.combine(query, key)
+        if torch.is_grad_enabled() and (attention.requires_grad or target.requires_grad):
+            return attention * target
+        # Nothing records the product for autograd, so it may overwrite the fresh attention
+        # map instead of allocating another full-size tensor.
+        return attention.mul_(target)
 
     def extra_repr(self) -> str:
         return (

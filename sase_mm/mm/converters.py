@@ -18,6 +18,8 @@ from typing import Dict, Optional, Tuple, Union
 
 import torch
 
+from sase_mm.models._checkpoint import load_state_dict_file
+
 FORMATS = ("timm", "mmpretrain", "mmdet")
 
 _TIMM_CLASSIFIER = "fc."
@@ -27,24 +29,17 @@ _MMPRETRAIN_CLASSIFIER = "head.fc."
 StateDict = Dict[str, torch.Tensor]
 
 
-def _unwrap(checkpoint: dict) -> StateDict:
-    # timm's training script saves 'state_dict' (and 'state_dict_ema'),
-    # MMEngine saves 'state_dict', some exporters save 'model'.
-    for key in ("state_dict", "model"):
-        if isinstance(checkpoint.get(key), dict):
-            return checkpoint[key]
-    return checkpoint
-
-
 def _strip(state_dict: StateDict, prefix: str) -> StateDict:
     return {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
 
 
-def split_checkpoint(checkpoint: dict, source_format: str) -> Tuple[StateDict, Optional[StateDict]]:
-    """Split a checkpoint into backbone weights and classifier weights.
+def split_checkpoint(state_dict: StateDict, source_format: str) -> Tuple[StateDict, Optional[StateDict]]:
+    """Split a checkpoint's weights into backbone weights and classifier weights.
 
     Args:
-        checkpoint: A loaded checkpoint in ``source_format``.
+        state_dict: The flat state dict of a checkpoint in ``source_format``,
+            as :func:`sase_mm.models._checkpoint.load_state_dict_file` returns it (the
+            ``state_dict`` / ``model`` nesting already removed).
         source_format: One of ``'timm'``, ``'mmpretrain'``, ``'mmdet'``.
 
     Returns:
@@ -57,7 +52,6 @@ def split_checkpoint(checkpoint: dict, source_format: str) -> Tuple[StateDict, O
     """
     if source_format not in FORMATS:
         raise ValueError(f"unknown checkpoint format {source_format!r}; choose one of {FORMATS}")
-    state_dict = _unwrap(checkpoint)
 
     if source_format == "timm":
         classifier = _strip(state_dict, _TIMM_CLASSIFIER)
@@ -132,15 +126,13 @@ def convert_checkpoint(
 
     Raises:
         FileNotFoundError: If ``source`` does not exist.
-        ValueError: See :func:`split_checkpoint` and :func:`join_checkpoint`.
+        ValueError: If ``source`` is not a readable checkpoint of tensors; see also
+            :func:`split_checkpoint` and :func:`join_checkpoint`.
     """
-    source = Path(source)
     target = Path(target)
-    if not source.is_file():
-        raise FileNotFoundError(f"checkpoint {source} does not exist")
     # Importing sase_mm.mm allowlisted the objects that MMEngine checkpoints hold.
-    checkpoint = torch.load(source, map_location="cpu", weights_only=True)
-    backbone, classifier = split_checkpoint(checkpoint, source_format)
+    state_dict = load_state_dict_file(source)
+    backbone, classifier = split_checkpoint(state_dict, source_format)
     converted = join_checkpoint(backbone, classifier, target_format)
 
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -173,7 +173,8 @@ class SASEBottleneck(nn.Module):
             x = self.drop_path(x)
         if self.downsample is not None:
             shortcut = self.downsample(shortcut)
-        x = x + shortcut
+        # In place, as in timm's Bottleneck: the sum's gradient needs neither operand.
+        x += shortcut
         return self.act3(x)
 
 

@@ -41,8 +41,8 @@ def check_at_least(name: str, measured: float, minimum: float, reason: str = '')
     """Return a target that ``measured >= minimum`` (ratios, printed as ``x``)."""
     met = measured >= minimum
     shortfall = '' if met else (
-        f'{measured:.3f}x is {(minimum - measured) / minimum:.1%} below {minimum:.3g}x')
-    return Target(name, f'>= {minimum:.3g}x', f'{measured:.3f}x', 'met' if met else 'missed',
+        f'{measured:.3f}x is {(minimum - measured) / minimum:.1%} below {minimum:g}x')
+    return Target(name, f'>= {minimum:g}x', f'{measured:.3f}x', 'met' if met else 'missed',
                   shortfall, '' if met else reason)
 
 
@@ -62,7 +62,7 @@ def check_at_most(name: str, measured: float, maximum: float, reason: str = '',
         measured_text, limit_text = f'{measured:.1%}', f'{maximum:.0%}'
         excess = f'{measured:.1%} is {measured - maximum:.1%} points over {limit_text}'
     else:
-        measured_text, limit_text = f'{measured:.3f}x', f'{maximum:.3g}x'
+        measured_text, limit_text = f'{measured:.3f}x', f'{maximum:g}x'
         excess = f'{measured_text} is {(measured - maximum) / maximum:.1%} over {limit_text}'
     return Target(name, f'<= {limit_text}', measured_text, 'met' if met else 'missed',
                   '' if met else excess, '' if met else reason)
