@@ -217,14 +217,7 @@ class SASEAttention(nn.Module):
         query = self.query(x)
         key = self.key(x)
         batch, _, height, width = key.shape
-        in_place = False
-        if not torch.jit.is_scripting():
-            in_place = self._can_write_in_place(query, key)
-        if in_place:
-            # Inference: overwrite the key, a fresh tensor, instead of allocating the product.
-            logits = key.mul_(query)
-        else:
-            logits = query * key
+        logits = self._product(key, query)
         channels_last = False
         if not torch.jit.is_scripting():
             # FX cannot trace a branch on the memory layout; traced graphs take the NCHW path.
@@ -259,25 +252,25 @@ class SASEAttention(nn.Module):
         value = self.value(x)
         batch, _, height, width = value.shape
         value = value.view(batch, self.groups, self.head_channels, height, width)
-        in_place = False
-        if not torch.jit.is_scripting():
-            in_place = self._can_write_in_place(attention, value)
-        if in_place:
-            out = value.mul_(attention)
-        else:
-            out = attention * value
-        out = out.reshape(batch, self.out_channels, height, width)
+        out = self._product(value, attention).reshape(batch, self.out_channels, height, width)
         return self.pool(out)
+
+    def _product(self, fresh: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+        """Return ``fresh * other``, written into ``fresh`` when autograd records nothing.
+
+        ``fresh`` must be a tensor this layer has just made (a convolution's
+        output). The products of eqs. 12-13 then save allocating one full
+        ``C x H x W`` map each (on CPU a fresh large map costs page faults).
+        FX-traced and scripted graphs always take the out-of-place path.
+        """
+        if not torch.jit.is_scripting():
+            if self._can_write_in_place(fresh, other):
+                return fresh.mul_(other)
+        return fresh * other
 
     @torch.jit.ignore
     def _can_write_in_place(self, first: torch.Tensor, second: torch.Tensor) -> bool:
-        """Return True when autograd records no product of ``first`` and ``second``.
-
-        The products of eqs. 12-13 may then overwrite their fresh operand, so
-        each saves allocating one full ``C x H x W`` map (on CPU a fresh large
-        map costs page faults). FX-traced and scripted graphs always take the
-        out-of-place path.
-        """
+        """Return True when autograd records no product of ``first`` and ``second``."""
         if is_fx_tracing():
             return False
         if not torch.is_grad_enabled():
