@@ -21,9 +21,12 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tools.benchmarks import targets  # noqa: E402
+from tools.benchmarks.classification import SpeedResult  # noqa: E402
 from tools.benchmarks.layer_sweep import MultiHeadSelfAttention2d, run_layer_sweep  # noqa: E402
 from tools.benchmarks.memory import saved_activation_bytes  # noqa: E402
 from tools.benchmarks.operators import categorize  # noqa: E402
+from tools.benchmarks.report import Results, render_report  # noqa: E402
+from tools.benchmarks.settings import QUICK  # noqa: E402
 from tools.benchmarks.timing import median, paired_ratios, time_alternating  # noqa: E402
 
 
@@ -135,6 +138,8 @@ def test_saved_activation_bytes_counts_input_once():
 
 def test_categorize_operator_names():
     assert categorize('aten::mkldnn_convolution') == 'convolution'
+    assert categorize('aten::convolution_backward') == 'convolution'
+    assert categorize('aten::_softmax_backward_data') == 'softmax'
     assert categorize('aten::addmm') == 'matrix product / attention'
     assert categorize('aten::_scaled_dot_product_flash_attention_for_cpu') == (
         'matrix product / attention')
@@ -169,10 +174,11 @@ def test_quick_run_writes_complete_report(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     report = output.read_text(encoding='utf-8')
     for heading in ('# Benchmarks', '## Machine', '## Targets', '## Parameters and MACs',
-                    '## Classification speed and memory', '## Where the forward time goes',
+                    '## Classification speed and memory', '## Where the time goes',
                     '## Layer sweep', '## FastGAN training iteration'):
         assert heading in report
     assert 'NOTE: test run' in report
+    assert '| compile | the quick mode leaves torch.compile out' in report
     assert 'quick mode' in report
     target_rows = [line for line in report.splitlines()
                    if re.match(r'\| .* \| (met|missed|not measured) \|', line)]
@@ -182,6 +188,7 @@ def test_quick_run_writes_complete_report(tmp_path):
         status, shortfall, reason = cells[3], cells[4], cells[5]
         if status == 'missed':
             assert shortfall != '-', row
+            assert reason != '-', row
         if status == 'not measured':
             assert reason != '-', row
     resnet_row = next(line for line in report.splitlines() if line.startswith('| `resnet50` |'))
@@ -192,3 +199,23 @@ def test_quick_run_writes_complete_report(tmp_path):
     for model in ('SLE-FastGAN', 'SASE-FastGAN', 'SinGAN', 'SLE-SinGAN', 'SASE-SinGAN',
                   'ConSinGAN'):
         assert f'| {model} |' in report
+
+
+def test_compiled_section_puts_eager_ratios_beside_compiled_ones():
+    eager = SpeedResult('sase_resnet50', inference_seconds={'sase_resnet50': [1.0, 1.0, 1.0],
+                                                            'resnet50': [1.1, 1.2, 1.3]},
+                        training_seconds={'sase_resnet50': [2.0, 2.0, 2.0],
+                                          'resnet50': [2.0, 2.5, 1.0]})
+    compiled = SpeedResult('sase_resnet50', inference_seconds={'sase_resnet50': [1.0, 2.0, 1.0],
+                                                               'resnet50': [1.5, 1.0, 1.5]},
+                           training_seconds={'sase_resnet50': [1.0, 1.0, 1.0],
+                                             'resnet50': [2.0, 2.0, 4.0]})
+    results = Results(QUICK, 'command', torch.device('cpu'), channels_last=True, compiled=False,
+                      speed=eager, compiled_speed=compiled)
+
+    report = render_report(results)
+
+    assert '## torch.compile' in report
+    # Compiled: throughput ratios 1.5, 0.5, 1.5 and time ratios 0.5, 0.5, 0.25 (medians 1.5, 0.5);
+    # eager: throughput 1.1, 1.2, 1.3 and time 1.0, 0.8, 2.0 (medians 1.2, 1.0).
+    assert '| `resnet50` | 1.500x | 1.200x | 0.500x | 1.000x |' in report

@@ -39,9 +39,9 @@ def _prepare(model: nn.Module, device: torch.device, channels_last: bool,
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(device=device, memory_format=memory_format)
     if compile_model:
-        # NOTE: run on the development machine only with timm's resnet10t
-        # (inference and training compile and run); the ResNet-50-sized
-        # models have not been compiled there, so eager is the measured default.
+        # NOTE: sase_resnet50 and resnet50 compile and run, for inference and
+        # training, on the 2-core development CPU (about a minute per model and
+        # call there); the other peers have not been compiled.
         model = torch.compile(model)
     return model
 

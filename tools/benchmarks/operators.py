@@ -1,4 +1,4 @@
-"""Time breakdown of a forward pass by operator category.
+"""Time breakdown of an inference pass or a training step by operator category.
 
 The report uses this to explain a missed speed target with measurements:
 the share of time outside convolutions, and the MAC rate the convolutions
@@ -6,10 +6,9 @@ reach (grouped convolutions run far below dense ones on most CPU kernels).
 """
 from __future__ import annotations
 
-from typing import Dict
+from typing import Callable, Dict
 
 import torch
-import torch.nn as nn
 from torch.profiler import ProfilerActivity, profile
 
 __all__ = ['CATEGORIES', 'categorize', 'operator_seconds']
@@ -36,31 +35,30 @@ def categorize(operator_name: str) -> str:
     return 'other'
 
 
-def operator_seconds(model: nn.Module, inputs: torch.Tensor, warmup: int = 1) -> Dict[str, float]:
-    """Profile one inference forward pass and sum self time per category.
+def operator_seconds(function: Callable[[], object], on_cuda: bool,
+                     warmup: int = 1) -> Dict[str, float]:
+    """Profile one call of ``function`` and sum self time per category.
 
     Self time (time in an operator minus its children) adds up to the whole
-    pass without double counting wrapper operators. On CUDA the device self
+    call without double counting wrapper operators. On CUDA the device self
     time is used, on CPU the CPU self time.
 
     Args:
-        model: The network; switched to eval mode.
-        inputs: The batch to run.
-        warmup: Unprofiled passes first, to keep lazy initialisation out.
+        function: One unit of work, such as an inference pass or a training
+            step (see ``tools.benchmarks.models``).
+        on_cuda: The work runs on a CUDA device.
+        warmup: Unprofiled calls first, to keep lazy initialisation out.
 
     Returns:
         Category to seconds, including ``'other'``.
     """
-    model.eval()
-    on_cuda = inputs.device.type == 'cuda'
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on_cuda else [])
-    with torch.inference_mode():
-        for _ in range(warmup):
-            model(inputs)
-        with profile(activities=activities) as profiler:
-            model(inputs)
-            if on_cuda:
-                torch.cuda.synchronize(inputs.device)
+    for _ in range(warmup):
+        function()
+    with profile(activities=activities) as profiler:
+        function()
+        if on_cuda:
+            torch.cuda.synchronize()
 
     seconds: Dict[str, float] = {category: 0.0 for category, _ in CATEGORIES}
     seconds['other'] = 0.0

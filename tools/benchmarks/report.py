@@ -45,9 +45,11 @@ class Results:
     elapsed_s: float = 0.0
     complexity: Dict[str, Complexity] = field(default_factory=dict)
     speed: Optional[SpeedResult] = None
+    compiled_speed: Optional[SpeedResult] = None
     memory: Dict[str, Dict[str, float]] = field(default_factory=dict)
     saved_activations: Dict[str, int] = field(default_factory=dict)
     operator_seconds: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    training_operator_seconds: Dict[str, Dict[str, float]] = field(default_factory=dict)
     convolution_macs: Dict[str, float] = field(default_factory=dict)
     sweep: List[SweepPoint] = field(default_factory=list)
     gan_complexity: List[GanComplexityRow] = field(default_factory=list)
@@ -203,30 +205,71 @@ def _render_speed(results: Results) -> List[str]:
     return lines
 
 
+def _render_compiled(results: Results) -> List[str]:
+    settings, compiled = results.settings, results.compiled_speed
+    lines = [
+        '## torch.compile', '',
+        f'`{compiled.reference}` and each peer wrapped in `torch.compile` (inductor), same '
+        f'batch, size and layout as above, median over {settings.rounds} alternating rounds; '
+        'the warm-up call includes compilation. The eager columns repeat the ratios of '
+        '"Classification speed and memory" for comparison.', '',
+    ]
+    rows = []
+    for peer in compiled.inference_seconds:
+        if peer == compiled.reference:
+            continue
+        eager = results.speed if results.speed and peer in results.speed.inference_seconds else None
+        rows.append([
+            f'`{peer}`', f'{compiled.inference_throughput_ratio(peer):.3f}x',
+            f'{eager.inference_throughput_ratio(peer):.3f}x' if eager else '-',
+            f'{compiled.training_time_ratio(peer):.3f}x',
+            f'{eager.training_time_ratio(peer):.3f}x' if eager else '-',
+        ])
+    return lines + _table(['Peer', 'Inference throughput, compiled', 'Eager',
+                           'Training step time, compiled', 'Eager'], rows)
+
+
 def _render_operators(results: Results) -> List[str]:
     lines = [
-        '## Where the forward time goes', '',
-        'One profiled inference forward pass per model (batch and size as above); self time '
-        'per operator category as a share of the pass. The convolution rate is fvcore\'s '
-        'convolution MACs divided by the profiled convolution time.', '',
+        '## Where the time goes', '',
+        'One profiled inference forward pass and one profiled training step (forward, '
+        'backward, SGD update) per model, batch and size as above; self time per operator '
+        'category as a share of the call. The convolution rate is fvcore\'s convolution MACs '
+        'divided by the profiled convolution time; for the training step the MACs are taken '
+        'three times (forward, input gradient, weight gradient), a slight overcount because '
+        'autograd skips the stem\'s input gradient in every model alike.', '',
     ]
     categories = list(next(iter(results.operator_seconds.values())))
     rows = []
-    for name, seconds in results.operator_seconds.items():
-        total = sum(seconds.values())
-        row = [f'`{name}`'] + [f'{seconds[category] / total:.0%}' for category in categories]
-        rate = convolution_rate(results, name)
-        rows.append(row + [f'{rate:.1f}' if rate else '-'])
-    return lines + _table(['Model'] + categories + ['Convolution GMAC/s'], rows)
+    for phase, training, by_model in (('inference', False, results.operator_seconds),
+                                      ('training step', True, results.training_operator_seconds)):
+        for name, seconds in by_model.items():
+            total = sum(seconds.values())
+            row = [f'`{name}`', phase] + [f'{seconds[category] / total:.0%}'
+                                          for category in categories]
+            rate = convolution_rate(results, name, training)
+            rows.append(row + [f'{rate:.1f}' if rate else '-'])
+    return lines + _table(['Model', 'Call'] + categories + ['Convolution GMAC/s'], rows)
 
 
-def convolution_rate(results: Results, name: str) -> Optional[float]:
-    """Return fvcore's convolution MACs over the profiled convolution seconds, in GMAC/s."""
-    seconds = results.operator_seconds.get(name, {}).get('convolution')
+def convolution_rate(results: Results, name: str, training: bool = False) -> Optional[float]:
+    """Return the convolution MACs over the profiled convolution seconds, in GMAC/s.
+
+    Args:
+        results: The run's results, with the operators section done.
+        name: The model.
+        training: Rate of the training step (three times the forward MACs)
+            instead of the inference pass.
+
+    Returns:
+        The rate, or None when the model was not profiled or counted.
+    """
+    by_model = results.training_operator_seconds if training else results.operator_seconds
+    seconds = by_model.get(name, {}).get('convolution')
     macs = results.convolution_macs.get(name)
     if not seconds or not macs:
         return None
-    return macs / seconds / 1e9
+    return (3 if training else 1) * macs / seconds / 1e9
 
 
 def _render_sweep(results: Results) -> List[str]:
@@ -302,6 +345,8 @@ def render_report(results: Results) -> str:
         lines += _render_complexity(results)
     if results.speed is not None:
         lines += _render_speed(results)
+    if results.compiled_speed is not None:
+        lines += _render_compiled(results)
     if results.operator_seconds:
         lines += _render_operators(results)
     if results.sweep:

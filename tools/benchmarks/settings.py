@@ -25,6 +25,8 @@ class Settings:
         complexity_size: Input side for the counts (the SASE paper uses 224).
         speed_models: Peers timed against ``REFERENCE``.
         memory_models: Peers whose training memory is measured.
+        compile_models: Peers timed against ``REFERENCE`` with both wrapped
+            in ``torch.compile``; empty to leave that section out.
         batch_size: Images per classification call.
         img_size: Image side of the classification timings.
         rounds: Alternating rounds of the classification timings.
@@ -46,6 +48,7 @@ class Settings:
     complexity_size: int
     speed_models: Tuple[str, ...]
     memory_models: Tuple[str, ...]
+    compile_models: Tuple[str, ...]
     batch_size: int
     img_size: int
     rounds: int
@@ -70,6 +73,7 @@ FULL = Settings(
     complexity_size=224,
     speed_models=PEERS,
     memory_models=PEERS,
+    compile_models=('resnet50',),
     batch_size=8,
     img_size=224,
     rounds=5,
@@ -95,6 +99,8 @@ QUICK = Settings(
     complexity_size=224,
     speed_models=('resnet50',),
     memory_models=('resnet50',),
+    # Compilation alone takes minutes on 2 cores, more than the quick budget.
+    compile_models=(),
     batch_size=2,
     img_size=96,
     rounds=3,
