@@ -39,9 +39,8 @@ def _prepare(model: nn.Module, device: torch.device, channels_last: bool,
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(device=device, memory_format=memory_format)
     if compile_model:
-        # NOTE: sase_resnet50 and resnet50 compile and run, for inference and
-        # training, on the 2-core development CPU (about a minute per model and
-        # call there); the other peers have not been compiled.
+        # NOTE: compiled and run on the 2-core development CPU: sase_resnet50
+        # and resnet50, inference and training. The other peers were not tried.
         model = torch.compile(model)
     return model
 
