@@ -5,7 +5,9 @@ import torch
 from mmengine.registry import init_default_scope
 
 import sase_mm  # noqa: F401  (registers the timm models and the OpenMMLab modules)
+from sase_mm.mm.checkpoint_globals import allow_mmengine_checkpoint_globals
 from sase_mm.mm.converters import convert_checkpoint, join_checkpoint, split_checkpoint
+from sase_mm.models._checkpoint import load_state_dict_file
 
 NUM_CLASSES = 10
 
@@ -99,3 +101,15 @@ def test_wrong_layout_names_first_keys():
 def test_missing_source_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.pth"):
         convert_checkpoint(tmp_path / "missing.pth", tmp_path / "out.pth", "timm", "mmpretrain")
+
+
+def test_reading_a_checkpoint_keeps_the_mmengine_allowlist(tmp_path, timm_model):
+    # Importing sase_mm.mm allowlists MMEngine's checkpoint types process-wide; reading a
+    # state dict afterwards must not remove them, or a later --resume fails.
+    allow_mmengine_checkpoint_globals()
+    before = set(torch.serialization.get_safe_globals())
+    torch.save(timm_model.state_dict(), tmp_path / "weights.pth")
+
+    load_state_dict_file(tmp_path / "weights.pth")
+
+    assert set(torch.serialization.get_safe_globals()) == before

@@ -41,8 +41,12 @@ def _metadata_safe_globals() -> list:
 
 
 def _read(path: str) -> object:
+    # The context manager removes its globals on exit, also those that were allowed before
+    # (for example by sase_mm.mm for MMEngine checkpoints), so it gets only the missing ones.
+    allowed = set(torch.serialization.get_safe_globals())
+    missing = [item for item in _metadata_safe_globals() if item not in allowed]
     try:
-        with torch.serialization.safe_globals(_metadata_safe_globals()):
+        with torch.serialization.safe_globals(missing):
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types for damaged files.
         if "Weights only load failed" in str(error):
