@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from sase_mm.gan.models.fastgan.inference import load_fastgan
+from sase_mm.mm.checkpoint_globals import load_mmengine_checkpoint
 
 from _fastgan_testing import REPOSITORY, tiny_config, write_images
 
@@ -35,7 +36,7 @@ def test_two_process_cpu_training(tmp_path):
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     checkpoint = os.path.join(work_dir, "iter_2.pth")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    state = load_mmengine_checkpoint(checkpoint, map_location="cpu")["state_dict"]
     assert not any(".module." in key for key in state if not key.startswith("generator_ema."))
     model = load_fastgan(config_path, checkpoint)
     assert model.generate(1).shape == (1, 3, 256, 256)

@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 import sase_mm.gan  # noqa: F401  (registers the modules)
 from sase_mm.gan.models.fastgan.inference import load_fastgan
+from sase_mm.mm.checkpoint_globals import load_mmengine_checkpoint
 from sase_mm.gan.registry import MODELS
 
 from _fastgan_testing import CONFIG_FOLDER, tiny_config, write_images
@@ -65,7 +66,7 @@ def test_variant_trains_saves_resumes_samples(name, tmp_path):
     work_dir = str(tmp_path / "work")
     runner = Runner.from_cfg(tiny_config(name, data_root, work_dir, max_iters=2))
     runner.train()
-    first = torch.load(os.path.join(work_dir, "iter_2.pth"), map_location="cpu", weights_only=True)
+    first = load_mmengine_checkpoint(os.path.join(work_dir, "iter_2.pth"), map_location="cpu")
 
     cfg = tiny_config(name, data_root, work_dir, max_iters=3, checkpoint_interval=1)
     cfg.resume = True
@@ -110,7 +111,7 @@ def test_ada_probability_is_checkpointed(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
 
-    state = torch.load(str(tmp_path / "work" / "iter_4.pth"), weights_only=True)["state_dict"]
+    state = load_mmengine_checkpoint(tmp_path / "work" / "iter_4.pth")["state_dict"]
 
     assert float(state["augment.probability"]) == pytest.approx(float(runner.model.augment.probability))
     assert int(state["augment.calls"]) == 4

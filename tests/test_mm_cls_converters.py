@@ -1,11 +1,16 @@
 """Round trips of SASE-ResNet weights between timm, mmpretrain and mmdet layouts."""
+import builtins
+import pickle
+
+import numpy as np
 import pytest
 import timm
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import CheckpointLoader
 
 import sase_mm  # noqa: F401  (registers the timm models and the OpenMMLab modules)
-from sase_mm.mm.checkpoint_globals import allow_mmengine_checkpoint_globals
 from sase_mm.mm.converters import convert_checkpoint, join_checkpoint, split_checkpoint
 from sase_mm.models._checkpoint import load_state_dict_file
 
@@ -103,13 +108,52 @@ def test_missing_source_file(tmp_path):
         convert_checkpoint(tmp_path / "missing.pth", tmp_path / "out.pth", "timm", "mmpretrain")
 
 
-def test_reading_a_checkpoint_keeps_the_mmengine_allowlist(tmp_path, timm_model):
-    # Importing sase_mm.mm allowlists MMEngine's checkpoint types process-wide; reading a
-    # state dict afterwards must not remove them, or a later --resume fails.
-    allow_mmengine_checkpoint_globals()
-    before = set(torch.serialization.get_safe_globals())
+def test_state_dict_read_keeps_allowlist(tmp_path, timm_model):
+    # Reading a state dict must not remove globals that the process allowed before.
+    original = torch.serialization.get_safe_globals()
+    torch.serialization.add_safe_globals([np.dtype])
     torch.save(timm_model.state_dict(), tmp_path / "weights.pth")
+    try:
+        before = set(torch.serialization.get_safe_globals())
 
-    load_state_dict_file(tmp_path / "weights.pth")
+        load_state_dict_file(tmp_path / "weights.pth")
 
-    assert set(torch.serialization.get_safe_globals()) == before
+        assert set(torch.serialization.get_safe_globals()) == before
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(original)
+
+
+def _mmengine_training_checkpoint(path):
+    """Write a checkpoint shaped like MMEngine's, with a message hub buffer and a bound method."""
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    # A bound method pickles as getattr(buffer, 'mean'); it comes first so that a load
+    # without the allowlist stops at getattr.
+    torch.save({"statistic": buffer.mean, "message_hub": {"loss": buffer},
+                "state_dict": {"backbone.conv1.weight": torch.ones(2),
+                               "head.fc.weight": torch.ones(3, 2), "head.fc.bias": torch.ones(3)}},
+               path)
+
+
+def test_getattr_allowed_only_inside_loader(tmp_path):
+    path = tmp_path / "epoch_1.pth"
+    _mmengine_training_checkpoint(path)
+
+    loaded = CheckpointLoader.load_checkpoint(str(path), map_location="cpu")
+
+    assert loaded["message_hub"]["loss"].current() == 1.5
+    assert loaded["statistic"]() == 1.5
+    assert builtins.getattr not in torch.serialization.get_safe_globals()
+    # Outside MMEngine's loader PyTorch's own allowlist applies: getattr is refused.
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL getattr"):
+        torch.load(path, weights_only=True)
+
+
+def test_training_checkpoint_converts_to_timm(tmp_path):
+    _mmengine_training_checkpoint(tmp_path / "iter_300.pth")
+
+    converted = convert_checkpoint(tmp_path / "iter_300.pth", tmp_path / "timm.pth",
+                                   "mmpretrain", "timm")
+
+    assert sorted(converted) == ["conv1.weight", "fc.bias", "fc.weight"]

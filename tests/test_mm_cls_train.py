@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import torch
 
-import sase_mm.mm  # noqa: F401  (allowlists MMEngine checkpoint objects for torch.load)
+from sase_mm.mm.checkpoint_globals import load_mmengine_checkpoint
 from mm_cls_helpers import DEBIAN_FASHION_MNIST, run_tool, tiny_config, write_tiny_fashion_mnist
 
 pytestmark = pytest.mark.skipif(
@@ -61,7 +61,7 @@ RANK_DUMP_HOOK = textwrap.dedent(
 
 
 def _load_state_dict(path):
-    return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    return load_mmengine_checkpoint(path, map_location="cpu")["state_dict"]
 
 
 def _assert_output_ok(result):

@@ -18,6 +18,7 @@ from typing import Dict, Optional, Tuple, Union
 
 import torch
 
+from sase_mm.mm.checkpoint_globals import mmengine_checkpoint_globals
 from sase_mm.models._checkpoint import load_state_dict_file
 
 FORMATS = ("timm", "mmpretrain", "mmdet")
@@ -130,8 +131,7 @@ def convert_checkpoint(
             :func:`split_checkpoint` and :func:`join_checkpoint`.
     """
     target = Path(target)
-    # Importing sase_mm.mm allowlisted the objects that MMEngine checkpoints hold.
-    state_dict = load_state_dict_file(source)
+    state_dict = load_state_dict_file(source, allowed_globals=mmengine_checkpoint_globals())
     backbone, classifier = split_checkpoint(state_dict, source_format)
     converted = join_checkpoint(backbone, classifier, target_format)
 

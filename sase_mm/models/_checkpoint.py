@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import Dict, Iterable, List, Mapping
+from typing import Callable, Dict, Iterable, List, Mapping, Sequence, Union
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["load_state_dict_file", "check_state_dict", "StateDictMismatch"]
+__all__ = ["load_state_dict_file", "read_checkpoint", "check_state_dict", "StateDictMismatch"]
+
+MapLocation = Union[str, torch.device, Dict[str, str], Callable, None]
 
 _logger = logging.getLogger(__name__)
 
@@ -40,14 +42,35 @@ def _metadata_safe_globals() -> list:
     return found
 
 
-def _read(path: str) -> object:
-    # The context manager removes its globals on exit, also those that were allowed before
-    # (for example by sase_mm.mm for MMEngine checkpoints), so it gets only the missing ones.
+def read_checkpoint(
+    path: str,
+    allowed_globals: Sequence[object] = (),
+    map_location: MapLocation = "cpu",
+) -> object:
+    """Load a checkpoint file with ``torch.load(..., weights_only=True)`` and clear errors.
+
+    The numpy and ``argparse`` types that training scripts store beside the
+    weights, and ``allowed_globals``, are allowed for this load only.
+
+    Args:
+        path: Path of a file written by ``torch.save``.
+        allowed_globals: More classes and functions that the file may contain.
+        map_location: As in ``torch.load``.
+
+    Returns:
+        The loaded object.
+
+    Raises:
+        ValueError: If the file cannot be read as a PyTorch checkpoint or
+            contains objects that are not allowed.
+    """
+    # torch.serialization.safe_globals removes its globals on exit, also those that were
+    # allowed before, so it gets only the missing ones.
     allowed = set(torch.serialization.get_safe_globals())
-    missing = [item for item in _metadata_safe_globals() if item not in allowed]
+    missing = [item for item in [*_metadata_safe_globals(), *allowed_globals] if item not in allowed]
     try:
         with torch.serialization.safe_globals(missing):
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch.load raises many types for damaged files.
         if "Weights only load failed" in str(error):
             raise ValueError(
@@ -63,7 +86,9 @@ def _read(path: str) -> object:
         ) from error
 
 
-def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
+def load_state_dict_file(
+    path: str | os.PathLike, allowed_globals: Sequence[object] = ()
+) -> Dict[str, torch.Tensor]:
     """Read a state dict from a checkpoint file on the CPU with ``weights_only=True``.
 
     Unwraps the usual nesting (``state_dict``, ``model``, ``module``) and the
@@ -72,6 +97,8 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
 
     Args:
         path: Path of a file written by ``torch.save``.
+        allowed_globals: More classes and functions that the file may contain
+            beside the weights (see :func:`read_checkpoint`).
 
     Returns:
         The mapping of parameter and buffer names to tensors.
@@ -85,7 +112,7 @@ def load_state_dict_file(path: str | os.PathLike) -> Dict[str, torch.Tensor]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Checkpoint file not found: {path!r}. Check the path.")
-    checkpoint = _read(path)
+    checkpoint = read_checkpoint(path, allowed_globals)
 
     for key in _NESTED_KEYS:
         if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get(key), Mapping):

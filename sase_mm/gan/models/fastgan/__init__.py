@@ -1,5 +1,5 @@
 """FastGAN generator, discriminator and training model."""
-# sase_mm.mm allowlists MMEngine checkpoint objects for torch.load(weights_only=True), so that
+# sase_mm.mm lets MMEngine load its checkpoints with torch.load(weights_only=True), so that
 # runs resume, and registers the CPU mixed-precision wrapper that tools/train.py --amp selects.
 import sase_mm.mm  # noqa: F401
 from sase_mm.gan.models.fastgan.discriminator import FastGANDiscriminator, SimpleDecoder

@@ -13,6 +13,7 @@ from torchvision.transforms.functional import to_pil_image
 
 from sase_mm.gan.models.fastgan.model import FastGAN
 from sase_mm.gan.registry import MODELS, SCOPE
+from sase_mm.mm.checkpoint_globals import load_mmengine_checkpoint
 
 __all__ = ["load_fastgan", "save_png", "save_image_grid"]
 
@@ -49,7 +50,7 @@ def load_fastgan(
     if checkpoint is not None:
         if not os.path.isfile(checkpoint):
             raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist.")
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        state = load_mmengine_checkpoint(checkpoint, map_location="cpu")
         state_dict = state.get("state_dict", state)
         state_dict = {
             key: value for key, value in state_dict.items()

@@ -13,7 +13,8 @@ from torchvision.utils import make_grid
 from sase_mm.gan.models.singan.base import SingleImageGAN
 from sase_mm.gan.models.singan.pyramid import image_to_uint8
 from sase_mm.gan.registry import MODELS
-from sase_mm.mm.checkpoint_globals import allow_mmengine_checkpoint_globals
+# Importing sase_mm.mm installs the loader that MMEngine's load_checkpoint needs for our files.
+import sase_mm.mm  # noqa: F401,E402
 
 __all__ = ["load_trained_model", "save_png", "save_png_grid"]
 
@@ -48,7 +49,6 @@ def load_trained_model(
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get("default_scope", "sase_gan"))
     model = MODELS.build(cfg.model)
-    allow_mmengine_checkpoint_globals()
     try:
         load_checkpoint(model, checkpoint, map_location="cpu", strict=True)
     except RuntimeError as error:
