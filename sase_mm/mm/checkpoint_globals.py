@@ -68,7 +68,11 @@ def register_mmengine_checkpoint_loader() -> None:
     CheckpointLoader.register_scheme(prefixes="", loader=load_from_local, force=True)
 
 
-def load_from_local(filename: str, map_location: Optional[Union[str, torch.device]] = None) -> object:
-    """Load a local checkpoint for MMEngine's ``CheckpointLoader``; see :func:`load_mmengine_checkpoint`."""
+def load_from_local(filename: str,
+                    map_location: Optional[Union[str, torch.device]] = None) -> object:
+    """Load a local checkpoint for MMEngine's ``CheckpointLoader``.
+
+    See :func:`load_mmengine_checkpoint`.
+    """
     # MMEngine logs a loader's name after its first 10 characters ("load_from_"), here "local".
     return load_mmengine_checkpoint(filename, map_location)

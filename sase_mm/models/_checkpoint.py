@@ -67,7 +67,8 @@ def read_checkpoint(
     # torch.serialization.safe_globals removes its globals on exit, also those that were
     # allowed before, so it gets only the missing ones.
     allowed = set(torch.serialization.get_safe_globals())
-    missing = [item for item in [*_metadata_safe_globals(), *allowed_globals] if item not in allowed]
+    wanted = [*_metadata_safe_globals(), *allowed_globals]
+    missing = [item for item in wanted if item not in allowed]
     try:
         with torch.serialization.safe_globals(missing):
             return torch.load(path, map_location=map_location, weights_only=True)
