@@ -159,7 +159,7 @@ def test_targets_report_shortfall():
         'missed', '1.000x is 20.0% below 1.25x', 'slow kernels')
     assert (met.status, met.shortfall, met.reason) == ('met', '', '')
     assert spread.status == 'missed'
-    assert spread.shortfall == '35.0% is 15.0% points over 20%'
+    assert spread.shortfall == '35.0% is 15.0 percentage points over 20%'
 
 
 @pytest.mark.slow
@@ -219,3 +219,15 @@ def test_compiled_section_puts_eager_ratios_beside_compiled_ones():
     # Compiled: throughput ratios 1.5, 0.5, 1.5 and time ratios 0.5, 0.5, 0.25 (medians 1.5, 0.5);
     # eager: throughput 1.1, 1.2, 1.3 and time 1.0, 0.8, 2.0 (medians 1.2, 1.0).
     assert '| `resnet50` | 1.500x | 1.200x | 0.500x | 1.000x |' in report
+
+
+def test_compile_section_skipped_after_compile_flag():
+    from tools.benchmarks.run_benchmarks import _run_compiled_speed
+
+    results = Results(QUICK.replace(compile_models=('resnet50',)), 'command',
+                      torch.device('cpu'), channels_last=True, compiled=True)
+
+    _run_compiled_speed(results)
+
+    assert results.compiled_speed is None
+    assert 'already compiled' in results.skipped['compile']

@@ -131,3 +131,17 @@ def test_mismatched_channels_raise():
 
     with pytest.raises(ValueError, match="expects 8 source and 4 target"):
         layer(torch.randn(2, 6, 4, 4), torch.randn(2, 4, 8, 8))
+
+
+def test_output_dtype_follows_promotion_without_autograd():
+    torch.manual_seed(0)
+    layer = SASESynthesis(8, 6, groups=2, reduction=2).eval()
+    source = torch.randn(2, 8, 4, 4)
+    target = torch.randn(2, 6, 8, 8, dtype=torch.float64)
+
+    with torch.no_grad():
+        output = layer(source, target)
+    expected = layer(source, target)
+
+    assert output.dtype == expected.dtype == torch.float64
+    torch.testing.assert_close(output, expected.detach())

@@ -250,3 +250,37 @@ def test_flops_are_linear_in_pixels():
     # Four times the pixels, four times the multiply-adds: no N x N term.
     assert counts[1] == pytest.approx(4 * counts[0], rel=0.01)
     assert counts[2] == pytest.approx(4 * counts[1], rel=0.01)
+
+
+def test_hooked_convolution_outputs_stay_intact():
+    torch.manual_seed(0)
+    layer = SASEAttention(16, groups=4, se_reduction=2, key_reduction=2).eval()
+    hooked = {}
+    handles = [
+        layer.key.register_forward_hook(lambda module, args, output: hooked.update(key=output)),
+        layer.value.register_forward_hook(lambda module, args, output: hooked.update(value=output)),
+    ]
+    x = torch.randn(2, 16, 5, 5)
+
+    with torch.no_grad():
+        layer(x)
+        for handle in handles:
+            handle.remove()
+        expected_key = layer.key(x)
+        expected_value = layer.value(x)
+
+    torch.testing.assert_close(hooked["key"], expected_key)
+    torch.testing.assert_close(hooked["value"], expected_value)
+
+
+def test_mixed_dtypes_promote_without_autograd():
+    torch.manual_seed(0)
+    layer = SASEAttention(16, groups=4, se_reduction=2, key_reduction=2).eval()
+    attention = torch.rand(2, 4, 4, 5, 5, dtype=torch.float64)
+    value = torch.randn(2, 4, 4, 5, 5)
+
+    with torch.no_grad():
+        product = layer._product(value, attention)
+
+    assert product.dtype == torch.float64
+    torch.testing.assert_close(product, value.double() * attention)

@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import sase_mm  # noqa: F401  (registers the timm models and the OpenMMLab modules)
+from sase_mm.mm.checkpoint_globals import load_mmengine_checkpoint
 from sase_mm.mm.converters import convert_checkpoint, join_checkpoint, split_checkpoint
 from sase_mm.models._checkpoint import load_state_dict_file
 
@@ -125,12 +126,12 @@ def test_state_dict_read_keeps_allowlist(tmp_path, timm_model):
 
 
 def _mmengine_training_checkpoint(path):
-    """Write a checkpoint shaped like MMEngine's, with a message hub buffer and a bound method."""
+    """Write a checkpoint shaped like MMEngine's, with a message hub buffer and a statistics method."""
     buffer = HistoryBuffer()
     buffer.update(1.5)
-    # A bound method pickles as getattr(buffer, 'mean'); it comes first so that a load
-    # without the allowlist stops at getattr.
-    torch.save({"statistic": buffer.mean, "message_hub": {"loss": buffer},
+    # MMEngine's statistics methods pickle as getattr(HistoryBuffer, 'mean'); the entry comes
+    # first so that a load without the allowlist stops at getattr.
+    torch.save({"statistic": HistoryBuffer.mean, "message_hub": {"loss": buffer},
                 "state_dict": {"backbone.conv1.weight": torch.ones(2),
                                "head.fc.weight": torch.ones(3, 2), "head.fc.bias": torch.ones(3)}},
                path)
@@ -143,7 +144,7 @@ def test_getattr_allowed_only_inside_loader(tmp_path):
     loaded = CheckpointLoader.load_checkpoint(str(path), map_location="cpu")
 
     assert loaded["message_hub"]["loss"].current() == 1.5
-    assert loaded["statistic"]() == 1.5
+    assert loaded["statistic"](loaded["message_hub"]["loss"]) == 1.5
     assert builtins.getattr not in torch.serialization.get_safe_globals()
     # Outside MMEngine's loader PyTorch's own allowlist applies: getattr is refused.
     with pytest.raises(pickle.UnpicklingError, match="GLOBAL getattr"):
@@ -157,3 +158,31 @@ def test_training_checkpoint_converts_to_timm(tmp_path):
                                    "mmpretrain", "timm")
 
     assert sorted(converted) == ["conv1.weight", "fc.bias", "fc.weight"]
+
+
+class _InitOfHistoryBuffer:
+    def __reduce__(self):
+        return getattr, (HistoryBuffer, "__init__")
+
+
+class _OverwriteModuleGlobal:
+    """Pickles as getattr(HistoryBuffer.__init__, '__globals__') plus a dict item write."""
+
+    def __reduce__(self):
+        return getattr, (_InitOfHistoryBuffer(), "__globals__"), None, None, iter([("np", "replaced")])
+
+
+def test_crafted_getattr_is_rejected(tmp_path):
+    import mmengine.logging.history_buffer as history_buffer_module
+
+    path = tmp_path / "crafted.pth"
+    torch.save({"payload": _OverwriteModuleGlobal()}, path)
+
+    with pytest.raises(ValueError, match="only public HistoryBuffer methods"):
+        CheckpointLoader.load_checkpoint(str(path), map_location="cpu")
+    assert history_buffer_module.np is np
+
+
+def test_folder_path_is_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load_mmengine_checkpoint(tmp_path)

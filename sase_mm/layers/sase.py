@@ -30,6 +30,9 @@ try:  # Newer torch releases tell FX symbolic tracing apart from torch.export.
 except ImportError:
     from torch.fx._symbolic_trace import is_fx_tracing
 from timm.layers import get_act_layer, get_norm_layer
+from torch.nn.modules.module import _global_forward_hooks
+
+from sase_mm.layers._in_place import can_multiply_in_place
 
 __all__ = ["SASEAttention", "is_fx_tracing"]
 
@@ -184,9 +187,9 @@ class SASEAttention(nn.Module):
         )
 
         # Value: one conv3x3 per head.
-        # NOTE: the key's first convolution and the value convolution read the same input, but
-        # one fused grouped convolution was no faster on the 2-core development CPU (forward and
-        # backward over SASE-ResNet50's stage shapes at batch 8: 319 ms fused, 321 ms separate).
+        # NOTE: the key's first convolution and the value convolution read the same input. One
+        # fused grouped convolution for both was no faster on the 2-core development CPU: 319 ms
+        # against 321 ms, forward and backward over SASE-ResNet50's stage shapes at batch 8.
         self.value = nn.Conv2d(
             in_channels, out_channels, 3, stride=conv_stride, padding=dilation,
             dilation=dilation, groups=groups, bias=False, **dd,
@@ -259,12 +262,13 @@ class SASEAttention(nn.Module):
         return self.pool(out)
 
     def _product(self, fresh: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
-        """Return ``fresh * other``, written into ``fresh`` when autograd records nothing.
+        """Return ``fresh * other``, written into ``fresh`` where that gives the same result.
 
-        ``fresh`` must be a tensor this layer has just made (a convolution's
-        output). The products of eqs. 12-13 then save allocating one full
-        ``C x H x W`` map each (on CPU a fresh large map costs page faults).
-        FX-traced and scripted graphs always take the out-of-place path.
+        ``fresh`` must be the output of the key or the value convolution. The
+        products of eqs. 12-13 then save allocating one full ``C x H x W`` map
+        each (on CPU a fresh large map costs page faults). Forward hooks on
+        those convolutions, FX-traced and scripted graphs always take the
+        out-of-place path.
         """
         if not torch.jit.is_scripting():
             if self._can_write_in_place(fresh, other):
@@ -272,13 +276,13 @@ class SASEAttention(nn.Module):
         return fresh * other
 
     @torch.jit.ignore
-    def _can_write_in_place(self, first: torch.Tensor, second: torch.Tensor) -> bool:
-        """Return True when autograd records no product of ``first`` and ``second``."""
-        if is_fx_tracing():
+    def _can_write_in_place(self, fresh: torch.Tensor, other: torch.Tensor) -> bool:
+        if is_fx_tracing() or not can_multiply_in_place(fresh, other):
             return False
-        if not torch.is_grad_enabled():
-            return True
-        return not (first.requires_grad or second.requires_grad)
+        # A forward hook may keep the convolution output that the product would overwrite.
+        if _global_forward_hooks:
+            return False
+        return not any(module._forward_hooks for module in (self.key, self.key[-1], self.value))
 
     def extra_repr(self) -> str:
         return (

@@ -31,6 +31,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from sase_mm.layers._in_place import can_multiply_in_place
+
 __all__ = ["SASESynthesis"]
 
 _logger = logging.getLogger(__name__)
@@ -240,11 +242,11 @@ class SASESynthesis(nn.Module):
             query = self.compute_query(source)
         key = self.compute_key(source, target.shape[-2:])
         attention = self.combine(query, key)
-        if torch.is_grad_enabled() and (attention.requires_grad or target.requires_grad):
-            return attention * target
-        # Nothing records the product for autograd, so it may overwrite the fresh attention
-        # map instead of allocating another full-size tensor.
-        return attention.mul_(target)
+        if can_multiply_in_place(attention, target):
+            # The attention map is this call's own, so the product may overwrite it instead
+            # of allocating another full-size tensor.
+            return attention.mul_(target)
+        return attention * target
 
     def extra_repr(self) -> str:
         return (

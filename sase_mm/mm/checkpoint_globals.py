@@ -7,14 +7,15 @@ statistics methods, which pickle as ``getattr(HistoryBuffer, 'mean')``). Both
 ``--resume`` and ``load_from`` therefore fail on such checkpoints.
 
 Importing :mod:`sase_mm.mm` replaces MMEngine's loader of local files with
-:func:`load_mmengine_checkpoint`, which allows exactly these globals for the
-duration of one load. The safe unpickler stays in use, and the rest of the
-process keeps PyTorch's own allowlist: ``builtins.getattr`` in particular is
-never allowed outside these loads.
+:func:`load_mmengine_checkpoint`, which allows ``HistoryBuffer`` and a
+restricted ``getattr`` for the duration of one load. The restricted
+``getattr`` resolves only public methods of ``HistoryBuffer``: the real one
+would let a crafted file reach a function's ``__globals__`` and overwrite
+module variables. The rest of the process keeps PyTorch's own allowlist.
 """
-import builtins
 import os
-from typing import List, Optional, Union
+import pickle
+from typing import Callable, List, Optional, Union
 
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
@@ -26,13 +27,32 @@ __all__ = ["load_mmengine_checkpoint", "mmengine_checkpoint_globals",
            "register_mmengine_checkpoint_loader"]
 
 
+def history_buffer_method(owner: object, name: str) -> Callable:
+    """Return ``getattr(owner, name)`` if it is a public method of ``HistoryBuffer``.
+
+    It stands in for ``builtins.getattr`` while an MMEngine checkpoint is
+    unpickled.
+
+    Raises:
+        pickle.UnpicklingError: For any other owner or attribute.
+    """
+    if owner is not HistoryBuffer or name.startswith("_") or not callable(
+            vars(HistoryBuffer).get(name)):
+        raise pickle.UnpicklingError(
+            f"the checkpoint looks up getattr({owner!r}, {name!r}); MMEngine checkpoints look up "
+            "only public HistoryBuffer methods this way. Load a file you trust with "
+            "torch.load(path, weights_only=False).")
+    return getattr(HistoryBuffer, name)
+
+
 def mmengine_checkpoint_globals() -> List[object]:
     """Return the globals of MMEngine checkpoints beyond the numpy types.
 
     :func:`sase_mm.models._checkpoint.read_checkpoint` allows the numpy
-    arrays, scalars and dtypes in every load.
+    arrays, scalars and dtypes in every load. ``builtins.getattr`` maps to
+    :func:`history_buffer_method`.
     """
-    return [HistoryBuffer, builtins.getattr]
+    return [HistoryBuffer, (history_buffer_method, "builtins.getattr")]
 
 
 def load_mmengine_checkpoint(filename: Union[str, os.PathLike],
@@ -49,10 +69,13 @@ def load_mmengine_checkpoint(filename: Union[str, os.PathLike],
 
     Raises:
         FileNotFoundError: If ``filename`` does not exist.
+        IsADirectoryError: If ``filename`` is a folder.
         ValueError: If the file is damaged or contains objects other than
             those of :func:`mmengine_checkpoint_globals`.
     """
     filename = os.path.expanduser(os.fspath(filename))
+    if os.path.isdir(filename):
+        raise IsADirectoryError(f"Checkpoint {filename!r} is a folder; pass the .pth file in it.")
     if not os.path.isfile(filename):
         raise FileNotFoundError(f"Checkpoint {filename!r} not found; check the path.")
     return read_checkpoint(filename, mmengine_checkpoint_globals(), map_location)

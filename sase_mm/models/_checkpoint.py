@@ -66,9 +66,11 @@ def read_checkpoint(
     """
     # torch.serialization.safe_globals removes its globals on exit, also those that were
     # allowed before, so it gets only the missing ones.
+    # NOTE: the allowlist is process-wide: loads from two threads at once can remove each
+    # other's globals. Load checkpoints from one thread.
     allowed = set(torch.serialization.get_safe_globals())
-    wanted = [*_metadata_safe_globals(), *allowed_globals]
-    missing = [item for item in wanted if item not in allowed]
+    candidates = [*_metadata_safe_globals(), *allowed_globals]
+    missing = [item for item in candidates if item not in allowed]
     try:
         with torch.serialization.safe_globals(missing):
             return torch.load(path, map_location=map_location, weights_only=True)
@@ -76,7 +78,7 @@ def read_checkpoint(
         if "Weights only load failed" in str(error):
             raise ValueError(
                 f"Checkpoint {path!r} contains Python objects that torch.load(weights_only=True) "
-                f"does not load ({str(error).splitlines()[-1].strip()}). If you trust the file, "
+                f"does not load ({_unpickler_reason(str(error))}). If you trust the file, "
                 "save its weights alone with torch.save(torch.load(path, weights_only=False)"
                 "['state_dict'], 'weights.pth') and load that file."
             ) from error
@@ -85,6 +87,17 @@ def read_checkpoint(
             "damaged (for example truncated by an interrupted copy) or was not written by "
             "torch.save; copy or save it again."
         ) from error
+
+
+def _unpickler_reason(message: str) -> str:
+    """Return the line of a ``weights_only`` failure that names the refused object."""
+    # PyTorch puts the reason after "WeightsUnpickler error:", on the same line or the next.
+    marker = "WeightsUnpickler error:"
+    if marker in message:
+        reason = message.split(marker, 1)[1].strip()
+        return reason.splitlines()[0].strip() if reason else message
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[-1] if lines else message
 
 
 def load_state_dict_file(

@@ -60,7 +60,8 @@ def check_at_most(name: str, measured: float, maximum: float, reason: str = '',
     met = measured <= maximum
     if unit == '%':
         measured_text, limit_text = f'{measured:.1%}', f'{maximum:.0%}'
-        excess = f'{measured:.1%} is {measured - maximum:.1%} points over {limit_text}'
+        excess = (f'{measured:.1%} is {(measured - maximum) * 100:.1f} percentage points '
+                  f'over {limit_text}')
     else:
         measured_text, limit_text = f'{measured:.3f}x', f'{maximum:g}x'
         excess = f'{measured_text} is {(measured - maximum) / maximum:.1%} over {limit_text}'
