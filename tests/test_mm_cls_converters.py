@@ -186,3 +186,21 @@ def test_crafted_getattr_is_rejected(tmp_path):
 def test_folder_path_is_named(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         load_mmengine_checkpoint(tmp_path)
+
+
+def test_converter_cli_reports_damaged_file(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    damaged = tmp_path / "damaged.pth"
+    damaged.write_text("garbage")
+    tool = Path(__file__).resolve().parents[1] / "tools" / "model_converters" / "convert_sase_resnet.py"
+
+    completed = subprocess.run(
+        [sys.executable, str(tool), str(damaged), str(tmp_path / "out.pth"), "--src", "timm",
+         "--dst", "mmpretrain"], capture_output=True, text=True, timeout=300, check=False)
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("error: Could not read checkpoint")
+    assert "Traceback" not in completed.stderr

@@ -397,9 +397,10 @@ def test_pretrained_unsafe_object_is_rejected(tmp_path, resnet26):
         _create_from(path, num_classes=10)
 
 
-def test_pretrained_garbage_file(tmp_path):
+@pytest.mark.parametrize("text", ["these are not weights\n" * 10, "garbage"])
+def test_pretrained_garbage_file(tmp_path, text):
     path = tmp_path / "notes.pth"
-    path.write_text("these are not weights\n" * 10)
+    path.write_text(text)
 
     with pytest.raises(ValueError, match="Could not read checkpoint .*damaged"):
         _create_from(path)

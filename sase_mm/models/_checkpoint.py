@@ -75,15 +75,19 @@ def read_checkpoint(
         with torch.serialization.safe_globals(missing):
             return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch.load raises many types for damaged files.
-        if "Weights only load failed" in str(error):
+        # Bytes that are not a pickle at all also fail inside the weights-only unpickler
+        # ("Unsupported operand"): those files are damaged, not unsafe.
+        refused = "Weights only load failed" in str(error)
+        if refused and "Unsupported operand" not in _unpickler_reason(str(error)):
             raise ValueError(
                 f"Checkpoint {path!r} contains Python objects that torch.load(weights_only=True) "
                 f"does not load ({_unpickler_reason(str(error))}). If you trust the file, "
                 "save its weights alone with torch.save(torch.load(path, weights_only=False)"
                 "['state_dict'], 'weights.pth') and load that file."
             ) from error
+        detail = _unpickler_reason(str(error)) if refused else str(error)
         raise ValueError(
-            f"Could not read checkpoint {path!r} ({type(error).__name__}: {error}). The file is "
+            f"Could not read checkpoint {path!r} ({type(error).__name__}: {detail}). The file is "
             "damaged (for example truncated by an interrupted copy) or was not written by "
             "torch.save; copy or save it again."
         ) from error

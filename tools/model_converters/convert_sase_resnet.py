@@ -25,7 +25,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    converted = convert_checkpoint(args.source, args.target, args.src, args.dst)
+    try:
+        converted = convert_checkpoint(args.source, args.target, args.src, args.dst)
+    except (FileNotFoundError, IsADirectoryError, ValueError) as error:
+        # The message names the file and the fix; the chained torch traceback adds nothing.
+        raise SystemExit(f"error: {error}") from None
     state_dict = converted.get("state_dict", converted)
     print(f"wrote {args.target}: {len(state_dict)} tensors in {args.dst} layout")
 
