@@ -126,7 +126,7 @@ def test_state_dict_read_keeps_allowlist(tmp_path, timm_model):
 
 
 def _mmengine_training_checkpoint(path):
-    """Write a checkpoint shaped like MMEngine's, with a message hub buffer and a statistics method."""
+    """Write a checkpoint shaped like MMEngine's: a message hub buffer and a statistics method."""
     buffer = HistoryBuffer()
     buffer.update(1.5)
     # MMEngine's statistics methods pickle as getattr(HistoryBuffer, 'mean'); the entry comes
@@ -169,7 +169,8 @@ class _OverwriteModuleGlobal:
     """Pickles as getattr(HistoryBuffer.__init__, '__globals__') plus a dict item write."""
 
     def __reduce__(self):
-        return getattr, (_InitOfHistoryBuffer(), "__globals__"), None, None, iter([("np", "replaced")])
+        items = iter([("np", "replaced")])
+        return getattr, (_InitOfHistoryBuffer(), "__globals__"), None, None, items
 
 
 def test_crafted_getattr_is_rejected(tmp_path):
@@ -195,7 +196,8 @@ def test_converter_cli_reports_damaged_file(tmp_path):
 
     damaged = tmp_path / "damaged.pth"
     damaged.write_text("garbage")
-    tool = Path(__file__).resolve().parents[1] / "tools" / "model_converters" / "convert_sase_resnet.py"
+    tools = Path(__file__).resolve().parents[1] / "tools"
+    tool = tools / "model_converters" / "convert_sase_resnet.py"
 
     completed = subprocess.run(
         [sys.executable, str(tool), str(damaged), str(tmp_path / "out.pth"), "--src", "timm",
