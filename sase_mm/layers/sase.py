@@ -30,6 +30,7 @@ try:  # Newer torch releases tell FX symbolic tracing apart from torch.export.
 except ImportError:
     from torch.fx._symbolic_trace import is_fx_tracing
 from timm.layers import get_act_layer, get_norm_layer
+# NOTE: a private name of torch (the hooks of register_module_forward_hook), present in 2.14.
 from torch.nn.modules.module import _global_forward_hooks
 
 from sase_mm.layers._in_place import can_multiply_in_place
@@ -266,9 +267,9 @@ class SASEAttention(nn.Module):
 
         ``fresh`` must be the output of the key or the value convolution. The
         products of eqs. 12-13 then save allocating one full ``C x H x W`` map
-        each (on CPU a fresh large map costs page faults). Forward hooks on
-        those convolutions, FX-traced and scripted graphs always take the
-        out-of-place path.
+        each (on CPU a fresh large map costs page faults). With a forward hook
+        on those convolutions, and in FX-traced or scripted graphs, the product
+        is always a new tensor.
         """
         if not torch.jit.is_scripting():
             if self._can_write_in_place(fresh, other):

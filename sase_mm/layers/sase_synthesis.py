@@ -201,8 +201,8 @@ class SASESynthesis(nn.Module):
         Returns:
             Attention of shape ``(B, C_Y, H_Y, W_Y)``, plus 1 when ``residual`` is set.
         """
-        # Dividing the g key maps before the weighted sum equals dividing its C_Y channels
-        # after it, and it keeps the division, and its backward, off the full-size map.
+        # Dividing the g key maps before the weighted sum gives the same attention as dividing
+        # its C_Y channels after it. The division and its gradient then stay off the full map.
         denominator = key.sum(dim=1, keepdim=True).clamp_min(self.eps)
         attention = torch.einsum("bgc,bghw->bchw", query, key / denominator)
         if self.residual:

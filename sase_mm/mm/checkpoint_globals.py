@@ -30,7 +30,7 @@ __all__ = ["load_mmengine_checkpoint", "mmengine_checkpoint_globals",
 def history_buffer_method(owner: object, name: str) -> Callable:
     """Return ``getattr(owner, name)`` if it is a public method of ``HistoryBuffer``.
 
-    It stands in for ``builtins.getattr`` while an MMEngine checkpoint is
+    It replaces ``builtins.getattr`` while an MMEngine checkpoint is
     unpickled.
 
     Raises:

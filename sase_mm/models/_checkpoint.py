@@ -77,15 +77,15 @@ def read_checkpoint(
     except Exception as error:  # torch.load raises many types for damaged files.
         # Bytes that are not a pickle at all also fail inside the weights-only unpickler
         # ("Unsupported operand"): those files are damaged, not unsafe.
-        refused = "Weights only load failed" in str(error)
-        if refused and "Unsupported operand" not in _unpickler_reason(str(error)):
+        weights_only_failure = "Weights only load failed" in str(error)
+        if weights_only_failure and "Unsupported operand" not in _unpickler_reason(str(error)):
             raise ValueError(
                 f"Checkpoint {path!r} contains Python objects that torch.load(weights_only=True) "
                 f"does not load ({_unpickler_reason(str(error))}). If you trust the file, "
                 "save its weights alone with torch.save(torch.load(path, weights_only=False)"
                 "['state_dict'], 'weights.pth') and load that file."
             ) from error
-        detail = _unpickler_reason(str(error)) if refused else str(error)
+        detail = _unpickler_reason(str(error)) if weights_only_failure else str(error)
         raise ValueError(
             f"Could not read checkpoint {path!r} ({type(error).__name__}: {detail}). The file is "
             "damaged (for example truncated by an interrupted copy) or was not written by "

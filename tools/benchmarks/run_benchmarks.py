@@ -229,8 +229,7 @@ def _speed_reason(results: Results, training: bool) -> str:
     if all(rates.values()):
         reasons.append(f'its convolutions run at {rates[REFERENCE]:.1f} GMAC/s against '
                        f'{rates[BASELINE]:.1f} GMAC/s for `{BASELINE}`\'s convolutions in the '
-                       f'{call} '
-                       '(see "Where the time goes")')
+                       f'{call} (see "Where the time goes")')
     return '; '.join(reasons)
 
 

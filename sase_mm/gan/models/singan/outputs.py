@@ -14,7 +14,7 @@ from sase_mm.gan.models.singan.base import SingleImageGAN
 from sase_mm.gan.models.singan.pyramid import image_to_uint8
 from sase_mm.gan.registry import MODELS
 # Importing sase_mm.mm installs the loader that MMEngine's load_checkpoint needs for our files.
-import sase_mm.mm  # noqa: F401,E402
+import sase_mm.mm  # noqa: F401
 
 __all__ = ["load_trained_model", "save_png", "save_png_grid"]
 
